@@ -1,0 +1,3 @@
+from tflint_fn.cli import main
+
+main()

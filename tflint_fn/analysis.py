@@ -1,0 +1,104 @@
+"""Run the checks over every traced function and turn reports into findings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tflint_fn.checks.base import Check, CheckContext, Report
+from tflint_fn.contexts import Project, Trace
+from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, TraceContext
+from tflint_fn.summary import ModuleInfo
+
+# Rules reported once per function and message (a global read in many places).
+_ONCE_PER_FUNCTION = frozenset({"TFF106"})
+
+
+class Positions:
+    """Line/column of nodes, computed per module only when something is reported."""
+
+    def __init__(self) -> None:
+        self._by_module: dict[int, dict] = {}
+
+    def range(self, module: ModuleInfo, node: cst.CSTNode):
+        table = self._by_module.get(id(module))
+        if table is None:
+            wrapper = MetadataWrapper(module.tree, unsafe_skip_copy=True)
+            table = wrapper.resolve(PositionProvider)
+            self._by_module[id(module)] = table
+        return table[node]
+
+    def start(self, module: ModuleInfo, node: cst.CSTNode) -> Position:
+        code_range = self.range(module, node)
+        return Position(code_range.start.line, code_range.start.column + 1)
+
+    def end(self, module: ModuleInfo, node: cst.CSTNode) -> Position:
+        code_range = self.range(module, node)
+        return Position(code_range.end.line, code_range.end.column + 1)
+
+
+def analyze(project: Project, checks: list[Check]) -> list[Finding]:
+    by_type: dict[type, list[Check]] = defaultdict(list)
+    for check in checks:
+        for node_type in check.node_types:
+            by_type[node_type].append(check)
+    positions = Positions()
+    findings: list[Finding] = []
+    for trace in project.traces.values():
+        reports: dict[tuple, tuple[Check, Report]] = {}
+
+        def listener(node, walker, trace=trace, reports=reports):
+            wanted = by_type.get(type(node))
+            if not wanted:
+                return
+            ctx = CheckContext(walker, trace, project)
+            for check in wanted:
+                for report in check.check(node, ctx):
+                    if check.code in _ONCE_PER_FUNCTION:
+                        key = (check.code, report.message)
+                    else:
+                        key = (check.code, id(report.node))
+                    reports.setdefault(key, (check, report))
+
+        if by_type:
+            project.walk(trace, listener)
+        for check, report in reports.values():
+            findings.append(_finding(check, report, trace, positions))
+    return findings
+
+
+def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -> Finding:
+    module = trace.function.module
+    fix = None
+    if report.fix_node is not None and report.replacement is not None:
+        edit = Edit(
+            positions.start(module, report.fix_node),
+            positions.end(module, report.fix_node),
+            report.replacement,
+        )
+        fix = Fix("safe" if report.fix_safe else "unsafe", report.fix_message or "", (edit,))
+    return Finding(
+        code=check.code,
+        name=check.name,
+        severity=check.severity,
+        message=report.message,
+        path=module.display_path,
+        start=positions.start(module, report.node),
+        end=positions.end(module, report.node),
+        function=trace.function.qualname,
+        context=trace_context(trace, positions),
+        fix=fix,
+    )
+
+
+def trace_context(trace: Trace, positions: Positions) -> TraceContext:
+    links = []
+    for link in trace.chain():
+        function = link.function
+        anchor = function.node.name if isinstance(function.node, cst.FunctionDef) else function.node
+        line = positions.start(function.module, anchor).line
+        links.append(ChainLink(function.qualname, function.module.display_path, line))
+    kind = trace.kind if trace.parent is None else "called-from"
+    return TraceContext(kind, tuple(links))

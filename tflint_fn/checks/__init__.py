@@ -1,0 +1,68 @@
+"""The rule registry: every check, by code and by name.
+
+To add a rule: write a ``Check`` subclass in the module of its family, add it
+to ``ALL_CHECKS`` below, and write ``rules/TFFnnn.md`` with a bad and a good
+example (the test suite runs both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tflint_fn.checks.base import Check
+from tflint_fn.checks.native_ops import (
+    MathOnTensor,
+    NumpyMethodInGraph,
+    NumpyOnTensor,
+    PythonAssertOnTensor,
+    PythonConversionOfTensor,
+    PythonIterationOverTensor,
+    UnknownStaticDimension,
+)
+from tflint_fn.checks.side_effects import (
+    FrozenGlobal,
+    OuterStateMutation,
+    PrintInGraph,
+    PythonAttributeAssignment,
+    RecursiveTfFunction,
+    TraceTimeValue,
+    VariableCreatedPerCall,
+)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    name: str
+    severity: str
+    summary: str
+
+
+# Reported by the parsing stage, not by a check.
+PARSE_ERROR = RuleInfo("TFF001", "parse-error", "error", "A file that cannot be read, decoded or parsed.")
+
+ALL_CHECKS: tuple[type[Check], ...] = (
+    PrintInGraph,
+    OuterStateMutation,
+    PythonAttributeAssignment,
+    TraceTimeValue,
+    VariableCreatedPerCall,
+    FrozenGlobal,
+    RecursiveTfFunction,
+    NumpyMethodInGraph,
+    PythonConversionOfTensor,
+    NumpyOnTensor,
+    MathOnTensor,
+    PythonAssertOnTensor,
+    UnknownStaticDimension,
+    PythonIterationOverTensor,
+)
+
+RULES: dict[str, RuleInfo] = {PARSE_ERROR.code: PARSE_ERROR}
+for _check in ALL_CHECKS:
+    RULES[_check.code] = RuleInfo(_check.code, _check.name, _check.severity, _check.summary)
+RULES_BY_NAME: dict[str, RuleInfo] = {rule.name: rule for rule in RULES.values()}
+
+
+def lookup(code_or_name: str) -> RuleInfo | None:
+    return RULES.get(code_or_name.upper()) or RULES_BY_NAME.get(code_or_name.lower())

@@ -1,0 +1,106 @@
+"""The shape of a check, and what it may ask about the code it looks at.
+
+A check is a small class: its code, kebab-case name, severity, a one-line
+summary, the LibCST node types it wants, and ``check(node, ctx)`` yielding
+``Report``s. It never parses, reads files or formats output itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from tflint_fn.contexts import Project, Trace
+from tflint_fn.cstwalk import find_all
+from tflint_fn.names import dotted_name
+from tflint_fn.tensors import MAYBE, TENSOR, Taint
+from tflint_fn.walker import FunctionWalker
+
+
+@dataclass(frozen=True)
+class Report:
+    node: cst.CSTNode
+    message: str
+    # Optional fix: replace ``fix_node`` with ``replacement``.
+    fix_node: cst.CSTNode | None = None
+    replacement: str | None = None
+    fix_message: str | None = None
+    fix_safe: bool = False
+
+
+class CheckContext:
+    """What a check can ask while the walker stands on a node."""
+
+    def __init__(self, walker: FunctionWalker, trace: Trace, project: Project) -> None:
+        self.walker = walker
+        self.trace = trace
+        self.project = project
+        self.module = walker.module
+
+    def taint(self, node: cst.CSTNode) -> Taint:
+        return self.walker.taint(node)
+
+    def is_tensorish(self, node: cst.CSTNode) -> bool:
+        return self.walker.taint(node).level >= MAYBE
+
+    def is_tensor(self, node: cst.CSTNode) -> bool:
+        return self.walker.taint(node).level == TENSOR
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        return self.walker.qualified(node)
+
+    @property
+    def autograph(self) -> bool:
+        return self.trace.autograph
+
+    def guarded_by(self, target: cst.BaseExpression) -> bool:
+        """Whether an enclosing ``if`` tests ``target`` (a create-once guard).
+
+        ``if self.v is None: self.v = tf.Variable(...)`` and
+        ``if not hasattr(self, "v"): ...`` guard ``self.v``.
+        """
+        wanted = dotted_name(target)
+        if wanted is None:
+            return False
+        attribute = wanted.rsplit(".", 1)[-1]
+        for test, _in_body in self.walker.guards:
+            if _mentions(test, wanted, attribute):
+                return True
+        return False
+
+    def tensorflow_alias(self) -> str | None:
+        """The local name the module imports TensorFlow under, if any."""
+        for local, qualified in self.module.imports.aliases.items():
+            if qualified in ("tensorflow", "tensorflow.compat.v2"):
+                return local
+        return None
+
+
+def _mentions(test: cst.BaseExpression, dotted: str, attribute: str) -> bool:
+    for node in find_all(test, (cst.Name, cst.Attribute, cst.SimpleString)):
+        if isinstance(node, cst.SimpleString):
+            # hasattr(self, "v") / getattr(self, "_v", None)
+            if node.value.strip("'\"") in (attribute, dotted):
+                return True
+        elif dotted_name(node) == dotted:
+            return True
+    return False
+
+
+class Check:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str]  # "error" | "warning"
+    summary: ClassVar[str]
+    node_types: ClassVar[tuple[type[cst.CSTNode], ...]]
+
+    def check(self, node: cst.CSTNode, ctx: CheckContext) -> Iterator[Report]:
+        raise NotImplementedError
+
+
+def call_name(node: cst.Call, ctx: CheckContext) -> str | None:
+    """Canonical name of what a call calls, when it is outside the project."""
+    return ctx.qualified(node.func)

@@ -1,0 +1,245 @@
+"""TFF2xx: native Python and NumPy operations applied to symbolic tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from tflint_fn.checks.base import Check, CheckContext, Report
+from tflint_fn.names import dotted_name
+from tflint_fn.tensors import STATIC_DIM, TENSOR
+
+
+class NumpyMethodInGraph(Check):
+    code = "TFF201"
+    name = "numpy-method-in-graph"
+    severity = "error"
+    summary = "`.numpy()` does not exist on symbolic tensors."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "numpy" or node.args:
+            return
+        receiver = func.value
+        if isinstance(receiver, (cst.BaseNumber, cst.BaseString, cst.List, cst.Tuple, cst.Dict)):
+            return
+        yield Report(
+            node,
+            "`.numpy()` fails in traced code: `AttributeError: 'SymbolicTensor' object has no "
+            "attribute 'numpy'`; use the tensor directly with `tf` ops, or `tf.py_function` "
+            "for code that needs NumPy",
+        )
+
+
+class PythonConversionOfTensor(Check):
+    code = "TFF202"
+    name = "python-conversion-of-tensor"
+    severity = "error"
+    summary = "`bool()` of a tensor; `float()`/`int()`/`len()`/`if` on a tensor where AutoGraph is off."
+    node_types = (cst.Call, cst.If, cst.While, cst.IfExp, cst.BooleanOperation)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        if isinstance(node, cst.Call):
+            yield from self._conversion(node, ctx)
+        elif not ctx.autograph:
+            tests = [node.left, node.right] if isinstance(node, cst.BooleanOperation) else [node.test]
+            for test in tests:
+                if ctx.is_tensor(test):
+                    yield Report(
+                        test,
+                        "a tensor used as a Python `bool` with AutoGraph off raises "
+                        "`OperatorNotAllowedInGraphError`; use `tf.cond`/`tf.where`/`tf.while_loop`, "
+                        "or leave AutoGraph on",
+                    )
+
+    def _conversion(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        qualified = ctx.qualified(node.func)
+        if qualified not in ("bool", "float", "int", "len") or len(node.args) != 1:
+            return
+        argument = node.args[0].value
+        if qualified == "bool":
+            if ctx.is_tensorish(argument):
+                yield Report(
+                    node,
+                    "`bool()` of a symbolic tensor raises `OperatorNotAllowedInGraphError` (AutoGraph "
+                    "does not convert `bool()`); compare with `tf` ops, or use the tensor in an `if`",
+                )
+            return
+        if ctx.autograph:
+            return  # AutoGraph converts float(), int() and len() of tensors
+        needed = ctx.is_tensor(argument) if qualified == "len" else ctx.is_tensorish(argument)
+        if needed:
+            replacement = {"float": "tf.cast(x, tf.float32)", "int": "tf.cast(x, tf.int32)", "len": "tf.shape(x)[0]"}
+            yield Report(
+                node,
+                f"`{qualified}()` of a symbolic tensor raises `TypeError` with AutoGraph off; "
+                f"use `{replacement[qualified]}`",
+            )
+
+
+class NumpyOnTensor(Check):
+    code = "TFF203"
+    name = "numpy-on-tensor"
+    severity = "error"
+    summary = "NumPy functions cannot take symbolic tensors."
+    node_types = (cst.Call,)
+
+    _DTYPE_HELPERS = frozenset({"numpy.dtype", "numpy.iinfo", "numpy.finfo", "numpy.issubdtype"})
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        qualified = ctx.qualified(node.func)
+        if qualified is None or not qualified.startswith("numpy.") or qualified in self._DTYPE_HELPERS:
+            return
+        if qualified.startswith("numpy.random."):
+            return  # TFF104
+        if not any(_holds_tensor(arg.value, ctx) for arg in node.args):
+            return
+        short = "np." + qualified[len("numpy.") :]
+        yield Report(
+            node,
+            f"`{short}` on a symbolic tensor raises `NotImplementedError: Cannot convert a symbolic "
+            "tf.Tensor to a numpy array`; use the `tf` equivalent (`tf.math`, `tf.experimental.numpy`)",
+        )
+
+
+def _holds_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(ctx.is_tensorish(element.value) for element in node.elements)
+    return ctx.is_tensorish(node)
+
+
+class MathOnTensor(Check):
+    code = "TFF204"
+    name = "math-on-tensor"
+    severity = "error"
+    summary = "`math` module functions cannot take symbolic tensors."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        qualified = ctx.qualified(node.func)
+        if qualified is None or not qualified.startswith("math."):
+            return
+        if not any(ctx.is_tensorish(arg.value) for arg in node.args):
+            return
+        yield Report(
+            node,
+            f"`{qualified}` on a symbolic tensor raises `TypeError: must be real number, not "
+            "SymbolicTensor`; use the `tf.math` equivalent",
+        )
+
+
+class PythonAssertOnTensor(Check):
+    code = "TFF205"
+    name = "python-assert-on-tensor"
+    severity = "error"
+    summary = "Python `assert` on a tensor fails while tracing; use `tf.debugging.assert_*`."
+    node_types = (cst.Assert,)
+
+    def check(self, node: cst.Assert, ctx: CheckContext) -> Iterator[Report]:
+        if not ctx.is_tensorish(node.test):
+            return
+        yield Report(
+            node,
+            "`assert` on a tensor raises `OperatorNotAllowedInGraphError` while tracing (AutoGraph "
+            "does not convert `assert` by default); use `tf.debugging.assert_*` (e.g. "
+            "`tf.debugging.assert_greater`)",
+        )
+
+
+# TensorFlow calls whose arguments are shapes or sizes.
+_SHAPE_CONSUMERS = frozenset(
+    {
+        "tensorflow.zeros", "tensorflow.ones", "tensorflow.fill", "tensorflow.reshape",
+        "tensorflow.broadcast_to", "tensorflow.range", "tensorflow.eye", "tensorflow.tile",
+        "tensorflow.random.normal", "tensorflow.random.uniform", "tensorflow.random.truncated_normal",
+        "tensorflow.one_hot", "tensorflow.sequence_mask", "tensorflow.TensorArray",
+    }
+)
+
+
+class UnknownStaticDimension(Check):
+    code = "TFF206"
+    name = "unknown-static-dim"
+    severity = "error"
+    summary = "A static dimension (`x.shape[i]`) that is unknown (None) used as a value."
+    node_types = (cst.Call, cst.BinaryOperation)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        if isinstance(node, cst.BinaryOperation):
+            for operand in (node.left, node.right):
+                if self._unknown(operand, ctx):
+                    yield self._report(operand, "arithmetic")
+            return
+        qualified = ctx.qualified(node.func)
+        if qualified == "range" or qualified in _SHAPE_CONSUMERS:
+            for arg in node.args:
+                values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
+                for value in values:
+                    if self._unknown(value, ctx):
+                        yield self._report(value, f"`{_short(qualified)}`")
+
+    @staticmethod
+    def _unknown(node: cst.BaseExpression, ctx: CheckContext) -> bool:
+        taint = ctx.taint(node)
+        if taint.kind != STATIC_DIM or taint.origin is None:
+            return False
+        name, index = taint.origin
+        return index in ctx.walker.unknown_dims.get(name, ())
+
+    @staticmethod
+    def _report(node: cst.BaseExpression, use: str) -> Report:
+        text = dotted_name(node) or "this static dimension"
+        return Report(
+            node,
+            f"static dimension used in {use} is `None` here (the batch or signature dimension "
+            f"is unknown while tracing), which raises `TypeError`; use `tf.shape(...)[i]` instead"
+            if text == "this static dimension"
+            else f"`{text}` is a static dimension that is `None` while tracing, and {use} on it "
+            "raises `TypeError`; use `tf.shape(...)[i]` instead",
+        )
+
+
+def _short(qualified: str) -> str:
+    return "tf." + qualified[len("tensorflow.") :] if qualified.startswith("tensorflow.") else qualified
+
+
+_ITERATING_BUILTINS = frozenset({"list", "tuple", "set", "sum", "zip", "enumerate", "map", "filter", "any", "all", "iter", "dict", "frozenset"})
+
+
+class PythonIterationOverTensor(Check):
+    code = "TFF207"
+    name = "python-iteration-over-tensor"
+    severity = "error"
+    summary = "Iterating a tensor with a comprehension, `list()`, `zip()` or unpacking fails in graph."
+    node_types = (cst.CompFor, cst.Call, cst.Assign, cst.For)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        if isinstance(node, cst.CompFor):
+            if ctx.is_tensor(node.iter):
+                yield self._report(node.iter, "a comprehension")
+        elif isinstance(node, cst.Call):
+            qualified = ctx.qualified(node.func)
+            positional = [a.value for a in node.args if a.keyword is None]
+            if qualified in ("max", "min") and len(positional) != 1:
+                return
+            if qualified in _ITERATING_BUILTINS or qualified in ("max", "min"):
+                for value in positional:
+                    if ctx.is_tensor(value):
+                        yield self._report(value, f"`{qualified}()`")
+        elif isinstance(node, cst.Assign):
+            if ctx.is_tensor(node.value) and any(
+                isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets
+            ):
+                yield self._report(node.value, "tuple unpacking")
+        elif not ctx.autograph and ctx.is_tensor(node.iter):
+            yield self._report(node.iter, "a `for` loop with AutoGraph off")
+
+    @staticmethod
+    def _report(node, how: str) -> Report:
+        return Report(
+            node,
+            f"iterating a symbolic tensor with {how} raises `OperatorNotAllowedInGraphError`; "
+            "use a `for` loop (AutoGraph converts it), `tf.map_fn`, `tf.unstack`, or vectorized ops",
+        )

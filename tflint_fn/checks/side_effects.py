@@ -1,0 +1,368 @@
+"""TFF1xx: Python side effects that run once, at trace time, not on every call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from tflint_fn.checks.base import Check, CheckContext, Report
+from tflint_fn.cstwalk import find_all
+from tflint_fn.names import dotted_name
+from tflint_fn.summary import is_python_container
+from tflint_fn.tensors import NONE
+from tflint_fn.walker import scan_bindings
+
+MUTATING_METHODS = frozenset(
+    {
+        "append", "extend", "insert", "update", "pop", "popitem", "add", "remove",
+        "discard", "clear", "setdefault", "appendleft", "extendleft", "popleft",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+    }
+)
+
+
+class PrintInGraph(Check):
+    code = "TFF101"
+    name = "print-in-graph"
+    severity = "error"
+    summary = "`print` runs once at trace time, not on every call; use `tf.print`."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        if ctx.qualified(node.func) != "print":
+            return
+        alias = ctx.tensorflow_alias()
+        keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
+        fixable = alias is not None and not keywords & {"file", "flush"}
+        yield Report(
+            node,
+            "`print` runs only while the function is traced, not on every call; use `tf.print`",
+            fix_node=node.func if fixable else None,
+            replacement=f"{alias}.print" if fixable else None,
+            fix_message="Replace `print` with `tf.print` (it formats tensors' values at run time)",
+        )
+
+
+def _receiver_root(node: cst.BaseExpression) -> cst.BaseExpression:
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node
+
+
+def _outer_description(target: cst.BaseExpression, ctx: CheckContext) -> str | None:
+    """Why ``target`` outlives the traced call, or None when it does not."""
+    root = _receiver_root(target)
+    if not isinstance(root, cst.Name):
+        return None
+    name = root.value
+    walker = ctx.walker
+    if name in ("self", "cls") and ctx.trace.function.is_method and target is not root:
+        return f"`{dotted_name(target) or name}` is state of the object"
+    if not walker.is_outer_name(name):
+        return None
+    if name in ctx.module.imports.aliases:
+        return None  # a module or imported object: not a container we track
+    parent = ctx.trace.function.parent
+    while parent is not None:
+        if name in scan_bindings(parent)[0]:
+            if id(parent) in ctx.project.traces:
+                return None  # a local of an enclosing traced function: trace-local too
+            return f"`{name}` is a variable of the enclosing function `{parent.name}`"
+        parent = parent.parent
+    if name in ctx.module.module_names or name in walker.global_names:
+        return f"`{name}` is a module-level variable"
+    return None
+
+
+def _owned_by_traced(name: str, ctx: CheckContext) -> bool:
+    parent = ctx.trace.function.parent
+    while parent is not None:
+        if name in scan_bindings(parent)[0]:
+            return id(parent) in ctx.project.traces
+        parent = parent.parent
+    return False
+
+
+def _holds_python_container(target: cst.BaseExpression, ctx: CheckContext) -> bool:
+    """Whether ``target`` is known to hold a Python list, dict or set.
+
+    Mutating methods (``add``, ``update``, ``pop``) are common on TensorFlow
+    objects too (tables, queues, metrics), so only a value assigned a
+    container somewhere is treated as Python state.
+    """
+    imports = ctx.module.imports
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        if target.value.value in ("self", "cls") and ctx.trace.function.class_qualname:
+            class_key = f"{ctx.module.name}.{ctx.trace.function.class_qualname}"
+            return target.attr.value in ctx.project.container_attributes(class_key)
+        return False
+    if not isinstance(target, cst.Name):
+        return False
+    name = target.value
+    parent = ctx.trace.function.parent
+    while parent is not None:
+        if name in scan_bindings(parent)[0]:
+            return any(
+                is_python_container(assign.value, imports)
+                for assign in find_all(parent.node, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef))
+                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)
+            )
+        parent = parent.parent
+    return name in ctx.module.container_globals
+
+
+_EMPTYING_METHODS = frozenset({"clear", "pop", "popitem", "popleft"})
+
+
+def carries_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
+    """A tensor, or a list/tuple/dict display holding one."""
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return any(carries_tensor(element.value, ctx) for element in node.elements)
+    if isinstance(node, cst.Dict):
+        return any(
+            isinstance(element, cst.DictElement) and carries_tensor(element.value, ctx)
+            for element in node.elements
+        )
+    return ctx.is_tensorish(node)
+
+
+class OuterStateMutation(Check):
+    code = "TFF102"
+    name = "outer-state-mutation"
+    severity = "error"
+    summary = "Mutating Python state outside the traced function happens once, at trace time."
+    node_types = (cst.Call, cst.Assign, cst.AugAssign, cst.Del)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        if isinstance(node, cst.Call):
+            yield from self._method_call(node, ctx)
+        elif isinstance(node, cst.Del):
+            yield from self._targets(node, [node.target], ctx, "del")
+        elif isinstance(node, cst.Assign):
+            yield from self._targets(node, [t.target for t in node.targets], ctx, "assignment")
+        else:
+            yield from self._targets(node, [node.target], ctx, "assignment")
+
+    def _method_call(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in MUTATING_METHODS:
+            return
+        receiver = func.value
+        if ctx.taint(receiver).level > NONE or ctx.taint(receiver).kind is not None:
+            return  # tensors and TensorArrays have no such Python methods
+        why = _outer_description(receiver, ctx)
+        if why is None or ctx.guarded_by(receiver) or not _holds_python_container(receiver, ctx):
+            return
+        empties = func.attr.value in _EMPTYING_METHODS
+        if not empties and not any(carries_tensor(arg.value, ctx) for arg in node.args):
+            return  # e.g. building a list of sub-layers on the first trace
+        text = dotted_name(receiver) or "the container"
+        yield Report(
+            node,
+            f"`{text}.{func.attr.value}(...)` runs once, at trace time, not on every call ({why}); "
+            "it stores symbolic tensors. Return values instead, or use `tf.TensorArray`/`tf.Variable`",
+        )
+
+    def _targets(self, node, targets, ctx: CheckContext, action: str) -> Iterator[Report]:
+        walker = ctx.walker
+        for target in targets:
+            for element in _flatten(target):
+                if isinstance(element, cst.Name):
+                    name = element.value
+                    declared = name in walker.global_names or name in walker.nonlocal_names
+                    if action == "del" and not declared and walker.is_outer_name(name):
+                        declared = name in ctx.module.module_names
+                    updates = isinstance(node, cst.AugAssign) or action == "del"
+                    value = getattr(node, "value", None)
+                    if not updates and not (value is not None and carries_tensor(value, ctx)):
+                        continue  # a flag or setting flipped on the first trace
+                    if declared and name in walker.nonlocal_names and _owned_by_traced(name, ctx):
+                        continue  # the enclosing function is traced too: trace-local state
+                    if declared and not ctx.guarded_by(element):
+                        kind = "nonlocal" if name in walker.nonlocal_names else "global"
+                        yield Report(
+                            node,
+                            f"rebinding the {kind} `{name}` happens once, at trace time, not on "
+                            "every call; keep changing state in a `tf.Variable` and `assign` it",
+                        )
+                elif isinstance(element, cst.Subscript):
+                    container = element.value
+                    why = _outer_description(container, ctx)
+                    if why is None or ctx.guarded_by(container) or not _holds_python_container(container, ctx):
+                        continue
+                    value = getattr(node, "value", None)
+                    if action != "del" and not isinstance(node, cst.AugAssign) and not carries_tensor(value, ctx):
+                        continue
+                    verb = "deleting from" if action == "del" else "item assignment to"
+                    yield Report(
+                        node,
+                        f"{verb} `{dotted_name(container) or 'the container'}` runs once, at trace "
+                        f"time, not on every call ({why}); return the values instead",
+                    )
+
+
+def _flatten(target: cst.BaseExpression):
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _flatten(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _flatten(target.value)
+    else:
+        yield target
+
+
+class PythonAttributeAssignment(Check):
+    code = "TFF103"
+    name = "python-attribute-assignment"
+    severity = "error"
+    summary = "Storing a tensor in, or updating, a Python attribute in traced code happens once, at trace time."
+    node_types = (cst.Assign, cst.AugAssign, cst.AnnAssign)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        value = getattr(node, "value", None)
+        if value is not None and isinstance(value, cst.Call) and ctx.qualified(value.func) == "tensorflow.Variable":
+            return  # TFF105 reports variable creation
+        if not isinstance(node, cst.AugAssign) and (value is None or not carries_tensor(value, ctx)):
+            return  # static metadata (shapes, specs, sub-layers) recorded on the first trace
+        for target in targets:
+            for element in _flatten(target):
+                # Only direct attributes (`self.x`): deeper chains rewire other objects on purpose.
+                if not isinstance(element, cst.Attribute) or not isinstance(element.value, cst.Name):
+                    continue
+                why = _outer_description(element, ctx)
+                if why is None or ctx.guarded_by(element):
+                    continue
+                text = dotted_name(element) or "the attribute"
+                operation = "updating" if isinstance(node, cst.AugAssign) else "assigning"
+                yield Report(
+                    node,
+                    f"{operation} `{text}` runs once, at trace time, not on every call; "
+                    "keep the value in a `tf.Variable` and `assign` it, or return it",
+                )
+
+
+_FROZEN_CALLS = {
+    "time.time": "the clock", "time.time_ns": "the clock", "time.perf_counter": "the clock",
+    "time.perf_counter_ns": "the clock", "time.monotonic": "the clock",
+    "time.monotonic_ns": "the clock", "time.process_time": "the clock",
+    "time.localtime": "the clock", "time.gmtime": "the clock", "time.ctime": "the clock",
+    "datetime.datetime.now": "the clock", "datetime.datetime.utcnow": "the clock",
+    "datetime.datetime.today": "the clock", "datetime.date.today": "the clock",
+    "os.getenv": "the environment", "os.environ.get": "the environment",
+    "os.urandom": "Python randomness", "uuid.uuid1": "Python randomness",
+    "uuid.uuid4": "Python randomness", "open": "file I/O", "input": "console input",
+}
+_NOT_FROZEN = frozenset({"random.seed", "numpy.random.seed"})
+
+
+class TraceTimeValue(Check):
+    code = "TFF104"
+    name = "python-rng-clock-io"
+    severity = "error"
+    summary = "Python RNG, clocks, environment and I/O are evaluated once, at trace time."
+    node_types = (cst.Call, cst.Subscript)
+
+    def check(self, node, ctx: CheckContext) -> Iterator[Report]:
+        if isinstance(node, cst.Subscript):
+            if ctx.qualified(node.value) == "os.environ":
+                yield self._report(node, "os.environ[...]", "the environment")
+            return
+        qualified = ctx.qualified(node.func)
+        if qualified is None or qualified in _NOT_FROZEN:
+            return
+        what = _FROZEN_CALLS.get(qualified)
+        if what is None and qualified.startswith(("random.", "numpy.random.", "secrets.")):
+            what = "Python randomness" if qualified.startswith(("random.", "secrets.")) else "NumPy randomness"
+        if what is not None:
+            yield self._report(node, f"{_short(qualified)}(...)", what)
+
+    @staticmethod
+    def _report(node, text: str, what: str) -> Report:
+        hint = {
+            "the clock": "use `tf.timestamp()`",
+            "Python randomness": "use `tf.random` ops (e.g. `tf.random.uniform`)",
+            "NumPy randomness": "use `tf.random` ops (e.g. `tf.random.uniform`)",
+            "the environment": "read it outside and pass it in (a new value needs a new trace)",
+            "file I/O": "use `tf.io` ops or read the file outside the traced function",
+            "console input": "read it outside the traced function",
+        }[what]
+        return Report(
+            node,
+            f"`{text}` reads {what} once, at trace time: every call reuses that value; {hint}",
+        )
+
+
+def _short(qualified: str) -> str:
+    return qualified.replace("numpy.", "np.", 1) if qualified.startswith("numpy.") else qualified
+
+
+class VariableCreatedPerCall(Check):
+    code = "TFF105"
+    name = "variable-created-per-call"
+    severity = "error"
+    summary = "`tf.Variable` created in traced code without a create-once guard."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        if ctx.qualified(node.func) != "tensorflow.Variable":
+            return
+        # Any enclosing Python-valued `if` may be a create-once guard.
+        if any(ctx.taint(test).level == NONE for test, _ in ctx.walker.guards):
+            return
+        yield Report(
+            node,
+            "`tf.Variable` is created on every trace: TensorFlow raises `ValueError: tf.function "
+            "only supports singleton tf.Variables created on the first call`; create it once "
+            "outside, or behind `if self.v is None:`",
+        )
+
+
+class FrozenGlobal(Check):
+    code = "TFF106"
+    name = "frozen-global"
+    severity = "error"
+    summary = "Traced code reads a module global that is reassigned elsewhere: frozen at the first trace."
+    node_types = (cst.Name,)
+
+    def check(self, node: cst.Name, ctx: CheckContext) -> Iterator[Report]:
+        name = node.value
+        module = ctx.module
+        if name not in module.reassigned_globals or name in module.variable_globals:
+            return
+        if not ctx.walker.is_outer_name(name) or name in ctx.walker.local_names:
+            return
+        if name in ctx.walker.global_names and ctx.guarded_by(node):
+            return
+        yield Report(
+            node,
+            f"`{name}` is a module global that is reassigned elsewhere; traced code captures its "
+            "value at the first trace and never sees a new one; pass it as a tensor argument or "
+            "keep it in a `tf.Variable`",
+        )
+
+
+class RecursiveTfFunction(Check):
+    code = "TFF107"
+    name = "recursive-tf-function"
+    severity = "error"
+    summary = "A tf.function calls itself: tracing recurses without end on tensor arguments."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        trace = ctx.trace
+        if trace.kind != "tf.function":
+            return
+        walker = ctx.walker
+        target = walker.resolve(node.func)
+        if target is None or walker.resolver.function_of(target, trace.function) is not trace.function:
+            return
+        if not any(ctx.is_tensorish(arg.value) for arg in node.args):
+            return  # Python arguments: one trace per value, no infinite recursion
+        yield Report(
+            node,
+            f"tf.function `{trace.function.name}` calls itself with a tensor argument: tracing "
+            "recurses until `RecursionError`; write the recursion as a `tf.while_loop` or a "
+            "`for` loop over `tf.range`",
+        )

@@ -1,0 +1,143 @@
+"""Command line: ``tflint-fn [check] PATHS...`` and ``tflint-fn rule CODE``.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tflint_fn import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """``tflint-fn src/`` means ``tflint-fn check src/``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="tflint-fn")
+def cli() -> None:
+    """Find code that breaks or misbehaves under tf.function.
+
+    Run `tflint-fn PATHS...` (the `check` command) or `tflint-fn rule CODE`.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes (TFF1), names or ALL. Comma-separated.")
+@click.option("--ignore", multiple=True, help="Rules to skip, in the same forms as --select.")
+@click.option("--extend-select", multiple=True, help="Rules to add to the selection.")
+@click.option("--show-context", is_flag=True, help="Show which chain of calls makes each function traced.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Read settings from this pyproject.toml.")
+@click.option("--stdin-filename", help="With `-` as the path: report the buffer read from stdin under this name.")
+def check(paths, output_format, select, ignore, extend_select, show_context, config_path, stdin_filename) -> None:
+    """Check Python files and directories (default: the current directory)."""
+    from tflint_fn import config as config_module
+    from tflint_fn.discovery import DiscoveryError
+    from tflint_fn.engine import run
+    from tflint_fn.reporters import REPORTERS
+
+    cwd = Path.cwd()
+    paths = list(paths) or ["."]
+    stdin = None
+    if paths == ["-"]:
+        if not stdin_filename:
+            _fail("reading from stdin (`-`) needs --stdin-filename PATH")
+        stdin = (stdin_filename, sys.stdin.read())
+    elif "-" in paths:
+        _fail("`-` (stdin) cannot be combined with other paths")
+    try:
+        if config_path is not None:
+            pyproject = Path(config_path)
+            if not pyproject.is_file():
+                _fail(f"--config {config_path}: no such file")
+        else:
+            anchor = cwd / (stdin_filename if stdin is not None else paths[0])
+            pyproject = config_module.find_pyproject(anchor if anchor.exists() else cwd)
+        file_config = config_module.load(pyproject)
+        settings = config_module.resolve_settings(
+            file_config, _split(select), _split(ignore), _split(extend_select)
+        )
+        result = run(paths, settings, cwd, stdin=stdin)
+    except (config_module.ConfigError, DiscoveryError) as error:
+        _fail(str(error))
+    output = REPORTERS[output_format](result, show_context=show_context)
+    click.echo(output, nl=False)
+    sys.exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "list_all", is_flag=True, help="List every rule.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rule(code, list_all, output_format) -> None:
+    """Show a rule's documentation (by code or name), or list all rules."""
+    from tflint_fn.checks import RULES, lookup
+    from tflint_fn.rule_docs import doc_path
+
+    if list_all or code is None:
+        rules = sorted(RULES.values(), key=lambda r: r.code)
+        if output_format == "json":
+            click.echo(json.dumps([_rule_json(r) for r in rules], indent=2))
+        else:
+            for info in rules:
+                click.echo(f"{info.code}  {info.name:<30} {info.severity:<8} {info.summary}")
+        return
+    info = lookup(code)
+    if info is None:
+        _fail(f"unknown rule `{code}`; `tflint-fn rule --all` lists them")
+    path = doc_path(info.code)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if output_format == "json":
+        click.echo(json.dumps({**_rule_json(info), "documentation": text}, indent=2))
+    else:
+        click.echo(text or f"{info.code} {info.name}: {info.summary}")
+
+
+def _rule_json(info) -> dict:
+    return {"code": info.code, "name": info.name, "severity": info.severity, "summary": info.summary}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"tflint-fn: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.UsageError as error:
+        error.show()
+        sys.exit(EXIT_ERROR)
+    except click.Abort:
+        click.echo("tflint-fn: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        raise
+    except BaseException as error:  # never a traceback for the user
+        click.echo(f"tflint-fn: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo("Please report this with the file that caused it.", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,148 @@
+"""``[tool.tflint-fn]`` in pyproject.toml, validated, merged with the command line."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from tflint_fn.checks import RULES, lookup
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """Bad configuration: reported as a usage error (exit 2)."""
+
+
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "graph-decorators")
+_DYNAMIC_KEYS = {"timeout": (int, float), "memory-limit-mb": int, "examples": str}
+KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic"}
+
+
+@dataclass
+class FileConfig:
+    path: Path | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    extend_exclude: list[str] = field(default_factory=list)
+    graph_decorators: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    dynamic: dict = field(default_factory=dict)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            return pyproject
+    return None
+
+
+def load(path: Path | None) -> FileConfig:
+    if path is None:
+        return FileConfig()
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    table = document.get("tool", {}).get("tflint-fn")
+    if table is None:
+        return FileConfig(path=path)
+    return parse_table(table, path)
+
+
+def parse_table(table: dict, path: Path | None) -> FileConfig:
+    where = f"{path}: [tool.tflint-fn]" if path else "[tool.tflint-fn]"
+    config = FileConfig(path=path)
+    for key, value in table.items():
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{where}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
+        if key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: `{key}` must be a list of strings")
+            setattr(config, key.replace("-", "_"), list(value))
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+            ):
+                raise ConfigError(f"{where}: `per-file-ignores` must map patterns to lists of codes")
+            config.per_file_ignores = {k: list(v) for k, v in value.items()}
+        else:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: `dynamic` must be a table")
+            for dynamic_key, dynamic_value in value.items():
+                expected = _DYNAMIC_KEYS.get(dynamic_key)
+                if expected is None:
+                    raise ConfigError(f"{where}: unknown key `dynamic.{dynamic_key}`")
+                if not isinstance(dynamic_value, expected) or isinstance(dynamic_value, bool):
+                    raise ConfigError(f"{where}: `dynamic.{dynamic_key}` has the wrong type")
+            config.dynamic = dict(value)
+    for key in ("select", "ignore", "extend_select"):
+        for selector in getattr(config, key) or []:
+            expand_selector(selector, where)
+    for codes in config.per_file_ignores.values():
+        for selector in codes:
+            expand_selector(selector, where)
+    return config
+
+
+def expand_selector(selector: str, where: str = "command line") -> frozenset[str]:
+    """Codes matched by a code, a prefix (``TFF1``), a rule name, or ``ALL``."""
+    text = selector.strip()
+    if text.upper() == "ALL":
+        return frozenset(RULES)
+    rule = lookup(text)
+    if rule is not None:
+        return frozenset({rule.code})
+    upper = text.upper()
+    matched = frozenset(code for code in RULES if code.startswith(upper)) if upper.startswith("TFF") else frozenset()
+    if not matched:
+        raise ConfigError(f"{where}: unknown rule selector `{selector}`")
+    return matched
+
+
+def expand_all(selectors: list[str], where: str = "command line") -> frozenset[str]:
+    codes: frozenset[str] = frozenset()
+    for selector in selectors:
+        codes |= expand_selector(selector, where)
+    return codes
+
+
+@dataclass
+class Settings:
+    enabled: frozenset[str]
+    exclude: pathspec.PathSpec | None
+    per_file_ignores: list[tuple[pathspec.PathSpec, frozenset[str]]]
+    graph_decorators: frozenset[str]
+    config_path: Path | None
+
+
+def resolve_settings(
+    file_config: FileConfig,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    extend_select: list[str] | None = None,
+) -> Settings:
+    """Merge the file's settings with command-line flags (flags win)."""
+    chosen_select = select if select is not None else file_config.select
+    enabled = expand_all(chosen_select) if chosen_select is not None else frozenset(RULES)
+    enabled |= expand_all(file_config.extend_select) | expand_all(extend_select or [])
+    chosen_ignore = ignore if ignore is not None else file_config.ignore
+    enabled -= expand_all(chosen_ignore)
+    patterns = file_config.exclude + file_config.extend_exclude
+    exclude = pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+    per_file = [
+        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), expand_all(codes))
+        for pattern, codes in file_config.per_file_ignores.items()
+    ]
+    return Settings(enabled, exclude, per_file, frozenset(file_config.graph_decorators), file_config.path)

@@ -1,0 +1,590 @@
+"""Which functions are traced, why, and with what tensor-ness of parameters.
+
+A *root* is traced by itself: decorated with ``tf.function`` (or a configured
+graph decorator), wrapped as ``tf.function(f)``, a Keras ``call`` /
+``train_step`` / ``test_step`` / ``predict_step``, or a function passed to a
+``tf.data`` transformation. Everything a traced function calls in the project
+is traced too, with a ``parent`` link that gives the chain. Parameter
+tensor-ness flows from call sites to callees until nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from tflint_fn.cstwalk import find_all
+from tflint_fn.names import dotted_name
+from tflint_fn.summary import DATASET_FUNCTION_ARGUMENT, ClassInfo, FunctionInfo, ModuleInfo, is_python_container
+from tflint_fn.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
+from tflint_fn.walker import CallSite, FunctionWalker, Resolver
+
+TF_FUNCTION = "tensorflow.function"
+DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"
+KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
+# Parameters that hold Python flags by convention, even without a default.
+PYTHON_FLAG_PARAMS = frozenset({"training", "is_training", "return_dict", "return_state"})
+_MAX_WALKS = 8
+_DATASET_NAME = re.compile(r"(^|_)(ds|dataset|datasets|data_set)(_|$)|dataset", re.IGNORECASE)
+
+
+@dataclass
+class SignatureEntry:
+    is_tensor_spec: bool
+    unknown_dims: frozenset[int] | None  # None when the shape is not a literal
+
+
+@dataclass
+class TfFunctionOptions:
+    autograph: bool = True
+    input_signature: list[SignatureEntry] | None = None
+    reduce_retracing: bool = False
+
+
+@dataclass(eq=False)
+class Trace:
+    function: FunctionInfo
+    kind: str  # "tf.function" | "keras" | "tf.data" | "called-from"
+    parent: "Trace | None"
+    reason: cst.CSTNode  # decorator, wrapping call, def, or the call from the parent
+    reason_module: ModuleInfo
+    params: dict[str, Taint]
+    unknown_dims: dict[str, frozenset[int]] = field(default_factory=dict)
+    autograph: bool = True  # converted by AutoGraph on at least one path
+    options: TfFunctionOptions | None = None
+    return_taint: Taint | None = None  # None until walked
+    walks: int = 0
+
+    @property
+    def root(self) -> "Trace":
+        trace = self
+        while trace.parent is not None:
+            trace = trace.parent
+        return trace
+
+    def chain(self) -> list["Trace"]:
+        """This trace, its caller, ... up to the root."""
+        chain, trace = [], self
+        while trace is not None:
+            chain.append(trace)
+            trace = trace.parent
+        return chain
+
+
+class Project:
+    def __init__(self, modules: list[ModuleInfo], graph_decorators: frozenset[str] = frozenset()) -> None:
+        self.modules = {m.name: m for m in modules}
+        self.graph_decorators = graph_decorators
+        self.functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        for module in modules:
+            for function in module.functions.values():
+                self.functions[function.key] = function
+            for class_info in module.classes.values():
+                self.classes[class_info.key] = class_info
+        self.resolver = Resolver(self)
+        self._keras: dict[str, bool] = {}
+        self._dataset_names: dict[int, set[str]] = {}
+        self._wrappers: dict[int, TfFunctionOptions | None] = {}
+        self._containers: dict[str, frozenset[str]] = {}
+        self.no_autograph: set[int] = set()  # id(FunctionInfo) of do_not_convert functions
+        self.traces: dict[int, Trace] = {}  # id(FunctionInfo) ->
+
+    # --- names ---------------------------------------------------------------
+
+    def owns(self, qualified: str) -> bool:
+        return self._module_prefix(qualified) is not None
+
+    def _module_prefix(self, qualified: str) -> str | None:
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:end])
+            if candidate in self.modules:
+                return candidate
+        return None
+
+    def _lookup(self, qualified: str, table: dict, depth: int = 0):
+        found = table.get(qualified)
+        if found is not None or depth > 5:
+            return found
+        # Follow a re-export: ``pkg/__init__.py`` doing ``from .layers import Block``.
+        prefix = self._module_prefix(qualified)
+        if prefix is None or prefix == qualified:
+            return None
+        module = self.modules[prefix]
+        rest = qualified[len(prefix) + 1 :]
+        head, _, tail = rest.partition(".")
+        target = module.imports.aliases.get(head)
+        if target is None:
+            return None
+        return self._lookup(f"{target}.{tail}" if tail else target, table, depth + 1)
+
+    def function(self, qualified: str) -> FunctionInfo | None:
+        return self._lookup(qualified, self.functions)
+
+    def class_(self, qualified: str) -> ClassInfo | None:
+        return self._lookup(qualified, self.classes)
+
+    def is_class(self, qualified: str) -> bool:
+        return self.class_(qualified) is not None
+
+    def base_keys(self, class_info: ClassInfo) -> list[str]:
+        """Bases as project class keys or canonical external names."""
+        module = class_info.module
+        result = []
+        for written in class_info.base_names():
+            head = written.split(".", 1)[0]
+            if head in module.imports.aliases:
+                qualified = module.imports.resolve_dotted(written) or written
+            elif f"{module.name}.{written}" in self.classes:
+                qualified = f"{module.name}.{written}"
+            else:
+                qualified = written
+            project_class = self.class_(qualified)
+            result.append(project_class.key if project_class is not None else qualified)
+        return result
+
+    def method(self, class_key: str, name: str, skip_own: bool = False) -> FunctionInfo | None:
+        seen: set[str] = set()
+        pending = [class_key]
+        first = True
+        while pending:
+            key = pending.pop(0)
+            if key in seen:
+                continue
+            seen.add(key)
+            class_info = self.classes.get(key)
+            if class_info is None:
+                continue
+            if not (first and skip_own) and name in class_info.methods:
+                return class_info.methods[name]
+            first = False
+            pending.extend(self.base_keys(class_info))
+        return None
+
+    def container_attributes(self, class_key: str) -> frozenset[str]:
+        """``self.X`` attributes assigned a list/dict/set in the class or its project bases."""
+        cached = self._containers.get(class_key)
+        if cached is not None:
+            return cached
+        self._containers[class_key] = frozenset()  # cycle guard
+        names: set[str] = set()
+        class_info = self.classes.get(class_key)
+        if class_info is not None:
+            imports = class_info.module.imports
+            for assign in find_all(class_info.node, (cst.Assign, cst.AnnAssign)):
+                if assign.value is None or not is_python_container(assign.value, imports):
+                    continue
+                targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+                for target in targets:
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value in ("self", "cls")
+                    ):
+                        names.add(target.attr.value)
+            for base in self.base_keys(class_info):
+                if base in self.classes:
+                    names |= self.container_attributes(base)
+        result = frozenset(names)
+        self._containers[class_key] = result
+        return result
+
+    def is_keras_class(self, class_key: str, depth: int = 0) -> bool:
+        cached = self._keras.get(class_key)
+        if cached is not None:
+            return cached
+        self._keras[class_key] = False  # cycle guard
+        result = False
+        class_info = self.classes.get(class_key)
+        if class_info is not None and depth < 20:
+            for base in self.base_keys(class_info):
+                if base in self.classes:
+                    result = self.is_keras_class(base, depth + 1)
+                else:
+                    result = _is_keras_base(base)
+                if result:
+                    break
+        self._keras[class_key] = result
+        return result
+
+    # --- roots ---------------------------------------------------------------
+
+    def find_roots(self) -> list[Trace]:
+        roots: list[Trace] = []
+        for module in self.modules.values():
+            for function in module.functions.values():
+                roots.extend(self._decorator_roots(function))
+            for class_info in module.classes.values():
+                if not self.is_keras_class(class_info.key):
+                    continue
+                for name in KERAS_TRACED_METHODS:
+                    method = class_info.methods.get(name)
+                    if method is not None:
+                        roots.append(self._keras_root(method))
+            for candidate in module.root_candidates:
+                root = self._call_root(module, candidate)
+                if root is not None:
+                    roots.append(root)
+        return roots
+
+    def _decorator_roots(self, function: FunctionInfo) -> list[Trace]:
+        module = function.module
+        roots = []
+        for decorator in function.decorators:
+            expression = decorator.decorator
+            call = expression if isinstance(expression, cst.Call) else None
+            name = dotted_name(call.func if call is not None else expression)
+            qualified = self._qualify(module, name)
+            if qualified == DO_NOT_CONVERT:
+                self.no_autograph.add(id(function))
+            else:
+                base = self._tf_function_like(qualified)
+                if base is not None:
+                    options = _tf_function_options(call, skip_positional=0, base=base)
+                    roots.append(self._tf_function_root(function, decorator, module, options))
+        return roots
+
+    def _tf_function_like(self, qualified: str | None) -> TfFunctionOptions | None:
+        """Default options if ``qualified`` is tf.function, a graph decorator or a wrapper."""
+        if qualified is None:
+            return None
+        if qualified == TF_FUNCTION or qualified in self.graph_decorators:
+            return TfFunctionOptions()
+        function = self.function(qualified)
+        return self.wrapper_options(function) if function is not None else None
+
+    def wrapper_options(self, function: FunctionInfo) -> TfFunctionOptions | None:
+        """Options of a project function that returns ``tf.function(*args, ...)``.
+
+        TF-Agents' ``common.function`` is such a wrapper (with AutoGraph off).
+        """
+        key = id(function)
+        if key in self._wrappers:
+            return self._wrappers[key]
+        self._wrappers[key] = None
+        if not isinstance(function.node, cst.FunctionDef):
+            return None
+        params = function.node.params
+        passed = {p.name.value for p in params.params[:1]}
+        if isinstance(params.star_arg, cst.Param):
+            passed.add(params.star_arg.name.value)
+        defaults = _literal_defaults(function.node)
+        for statement in find_all(function.node.body, cst.Return, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            call = statement.value
+            if not isinstance(call, cst.Call):
+                continue
+            if self._qualify(function.module, dotted_name(call.func)) != TF_FUNCTION:
+                continue
+            forwards = any(
+                arg.keyword is None and isinstance(arg.value, cst.Name) and arg.value.value in passed
+                for arg in call.args
+            )
+            if forwards:
+                options = _tf_function_options(call, skip_positional=1, defaults=defaults)
+                self._wrappers[key] = options
+                return options
+        return None
+
+    def _qualify(self, module: ModuleInfo, dotted: str | None) -> str | None:
+        if dotted is None:
+            return None
+        resolved = module.imports.resolve_dotted(dotted)
+        if resolved is not None:
+            return resolved
+        if dotted in module.module_names:
+            return f"{module.name}.{dotted}"
+        return dotted
+
+    def _tf_function_root(self, function, reason, module, options: TfFunctionOptions) -> Trace:
+        params: dict[str, Taint] = {}
+        unknown_dims: dict[str, frozenset[int]] = {}
+        signature = options.input_signature
+        for index, param in enumerate(function.bound_params()):
+            if param.star:
+                params[param.name] = PYTHON
+            elif signature is not None:
+                entry = signature[index] if index < len(signature) else None
+                if entry is None:
+                    params[param.name] = PYTHON
+                elif entry.is_tensor_spec:
+                    params[param.name] = A_TENSOR
+                    if entry.unknown_dims:
+                        unknown_dims[param.name] = entry.unknown_dims
+                else:
+                    params[param.name] = MAYBE_TENSOR
+            elif param.has_default or param.name in PYTHON_FLAG_PARAMS:
+                params[param.name] = PYTHON
+            else:
+                params[param.name] = MAYBE_TENSOR
+        return Trace(
+            function, "tf.function", None, reason, module, params, unknown_dims,
+            autograph=options.autograph, options=options,
+        )
+
+    def _keras_root(self, method: FunctionInfo) -> Trace:
+        params: dict[str, Taint] = {}
+        unknown_dims: dict[str, frozenset[int]] = {}
+        for index, param in enumerate(method.bound_params()):
+            if index == 0 and not param.star:
+                params[param.name] = MAYBE_TENSOR
+                unknown_dims[param.name] = frozenset({0})  # the batch dimension
+            elif param.has_default or param.star or param.name in PYTHON_FLAG_PARAMS:
+                params[param.name] = PYTHON
+            else:
+                params[param.name] = MAYBE_TENSOR
+        return Trace(method, "keras", None, method.node, method.module, params, unknown_dims)
+
+    def _call_root(self, module: ModuleInfo, candidate) -> Trace | None:
+        call: cst.Call = candidate.call
+        func = call.func
+        qualified = self._qualify(module, dotted_name(func))
+        base = self._tf_function_like(qualified)
+        if base is not None:
+            argument = _argument(call, 0, ("func", "python_function", "fn", "f"))
+            function = self._function_argument(module, candidate.scope, argument)
+            if function is None:
+                return None
+            options = _tf_function_options(call, skip_positional=1, base=base)
+            return self._tf_function_root(function, call, module, options)
+        if not isinstance(func, cst.Attribute) or func.attr.value not in DATASET_FUNCTION_ARGUMENT:
+            return None
+        if not self._is_dataset(module, candidate.scope, func.value):
+            return None
+        index, keyword = DATASET_FUNCTION_ARGUMENT[func.attr.value]
+        function = self._function_argument(module, candidate.scope, _argument(call, index, (keyword,)))
+        if function is None:
+            return None
+        params = {p.name: (PYTHON if p.star or p.has_default else MAYBE_TENSOR) for p in function.bound_params()}
+        return Trace(function, "tf.data", None, call, module, params)
+
+    def _function_argument(self, module, scope, argument) -> FunctionInfo | None:
+        if argument is None:
+            return None
+        if isinstance(argument, cst.Call):  # functools.partial(f, ...)
+            qualified = self._qualify(module, dotted_name(argument.func))
+            if qualified == "functools.partial" and argument.args:
+                return self._function_argument(module, scope, argument.args[0].value)
+            return None
+        if isinstance(argument, cst.Lambda):
+            return module.function_for_lambda(argument, scope)
+        target = self.resolver.resolve(argument, module, scope)
+        return None if target is None else self.resolver.function_of(target, scope)
+
+    def _is_dataset(self, module: ModuleInfo, scope, node: cst.BaseExpression, depth: int = 0) -> bool:
+        if depth > 20:
+            return False
+        if isinstance(node, cst.Call):
+            qualified = self._qualify(module, dotted_name(node.func))
+            if qualified is not None and qualified.startswith(("tensorflow.data.", "tensorflow_datasets.")):
+                return True
+            if isinstance(node.func, cst.Attribute):
+                return self._is_dataset(module, scope, node.func.value, depth + 1)
+            return False
+        if isinstance(node, cst.Name):
+            if _DATASET_NAME.search(node.value):
+                return True
+            return node.value in self._dataset_names_in(module, scope)
+        if isinstance(node, cst.Attribute):
+            if dotted_name(node) is not None:
+                qualified = self._qualify(module, dotted_name(node))
+                if qualified is not None and qualified.startswith("tensorflow.data."):
+                    return True
+            return bool(_DATASET_NAME.search(node.attr.value))
+        return False
+
+    def _dataset_names_in(self, module: ModuleInfo, scope: FunctionInfo | None) -> set[str]:
+        """Names assigned from a dataset expression in this scope."""
+        owner = scope.node if scope is not None else module.tree
+        names = self._dataset_names.get(id(owner))
+        if names is None:
+            names = set()
+            self._dataset_names[id(owner)] = names  # guards recursion
+            for assign in find_all(owner, cst.Assign):
+                for target in assign.targets:
+                    if isinstance(target.target, cst.Name) and self._is_dataset(module, scope, assign.value, 1):
+                        names.add(target.target.value)
+        return names
+
+    # --- propagation -----------------------------------------------------------
+
+    def trace_all(self) -> dict[int, Trace]:
+        queue: deque[Trace] = deque()
+        for root in self.find_roots():
+            key = id(root.function)
+            if key in self.traces:
+                continue
+            if key in self.no_autograph:
+                root.autograph = False
+            self.traces[key] = root
+            queue.append(root)
+        callers: dict[int, set[int]] = {}
+        while queue:
+            trace = queue.popleft()
+            if trace.walks >= _MAX_WALKS:
+                continue
+            trace.walks += 1
+            walker = self.walk(trace)
+            if walker.return_taint != trace.return_taint:
+                trace.return_taint = walker.return_taint
+                for caller_key in callers.get(id(trace.function), ()):
+                    queue.append(self.traces[caller_key])
+            for call in walker.calls:
+                callee = call.target
+                callers.setdefault(id(callee), set()).add(id(trace.function))
+                self._propagate(trace, call, callee, queue)
+        return self.traces
+
+    def walk(self, trace: Trace, listener=None) -> FunctionWalker:
+        walker = FunctionWalker(
+            trace.function,
+            self.resolver,
+            trace.params,
+            trace.unknown_dims,
+            listener=listener,
+            return_of=self._return_of,
+        )
+        walker.run()
+        return walker
+
+    def _return_of(self, function: FunctionInfo) -> Taint:
+        trace = self.traces.get(id(function))
+        if trace is None or trace.return_taint is None:
+            return PYTHON
+        return trace.return_taint
+
+    def _propagate(self, caller: Trace, call: CallSite, callee: FunctionInfo, queue: deque) -> None:
+        params = _bind_arguments(callee, call)
+        autograph = caller.autograph and id(callee) not in self.no_autograph
+        existing = self.traces.get(id(callee))
+        if existing is None:
+            trace = Trace(callee, "called-from", caller, call.node, caller.function.module, params, autograph=autograph)
+            self.traces[id(callee)] = trace
+            queue.append(trace)
+            return
+        merged = dict(existing.params)
+        for name, taint in params.items():
+            merged[name] = merged[name].join(taint) if name in merged else taint
+        changed = merged != existing.params or (autograph and not existing.autograph)
+        existing.params = merged
+        existing.autograph = existing.autograph or autograph
+        if changed:
+            queue.append(existing)
+
+
+def _is_keras_base(qualified: str) -> bool:
+    if not qualified.startswith("keras."):
+        return False
+    last = qualified.rsplit(".", 1)[-1]
+    return ".layers." in qualified or last in ("Layer", "Model", "Sequential", "Functional")
+
+
+def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.BaseExpression | None:
+    positional = [a for a in call.args if a.keyword is None and a.star == ""]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in keywords:
+            return arg.value
+    return positional[index].value if index < len(positional) else None
+
+
+def _keyword(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
+    if call is None:
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def _tf_function_options(
+    call: cst.Call | None,
+    skip_positional: int,
+    base: TfFunctionOptions | None = None,
+    defaults: dict[str, bool] | None = None,
+) -> TfFunctionOptions:
+    """Options of a ``tf.function(...)`` call; ``base`` holds a wrapper's defaults.
+
+    ``defaults`` maps local names to literal booleans, for a wrapper that does
+    ``autograph = kwargs.pop("autograph", False)`` and passes ``autograph=autograph``.
+    """
+    options = TfFunctionOptions(base.autograph, base.input_signature, base.reduce_retracing) if base else TfFunctionOptions()
+    if call is None:
+        return options
+    autograph = _boolean(_keyword(call, "autograph"), defaults)
+    if autograph is not None:
+        options.autograph = autograph
+    for name in ("reduce_retracing", "experimental_relax_shapes"):
+        value = _boolean(_keyword(call, name), defaults)
+        if value is not None:
+            options.reduce_retracing = value
+    signature = _keyword(call, "input_signature")
+    if signature is None:
+        positional = [a for a in call.args if a.keyword is None and a.star == ""]
+        if len(positional) > skip_positional:
+            signature = positional[skip_positional].value
+    if isinstance(signature, (cst.List, cst.Tuple)):
+        options.input_signature = [_signature_entry(e.value) for e in signature.elements]
+    return options
+
+
+def _boolean(node: cst.BaseExpression | None, defaults: dict[str, bool] | None) -> bool | None:
+    if isinstance(node, cst.Name):
+        if node.value in ("True", "False"):
+            return node.value == "True"
+        if defaults and node.value in defaults:
+            return defaults[node.value]
+    return None
+
+
+def _literal_defaults(function: cst.FunctionDef) -> dict[str, bool]:
+    """``name = kwargs.pop("x", False)`` / ``.get(...)`` -> {name: False}."""
+    result = {}
+    for assign in find_all(function.body, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef)):
+        value = assign.value
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            continue
+        if value.func.attr.value not in ("pop", "get") or len(value.args) != 2:
+            continue
+        default = _boolean(value.args[1].value, None)
+        for target in assign.targets:
+            if default is not None and isinstance(target.target, cst.Name):
+                result[target.target.value] = default
+    return result
+
+
+def _signature_entry(node: cst.BaseExpression) -> SignatureEntry:
+    if not isinstance(node, cst.Call) or (dotted_name(node.func) or "").rsplit(".", 1)[-1] != "TensorSpec":
+        return SignatureEntry(False, None)
+    shape = _keyword(node, "shape")
+    if shape is None and node.args and node.args[0].keyword is None:
+        shape = node.args[0].value
+    if not isinstance(shape, (cst.List, cst.Tuple)):
+        return SignatureEntry(True, None)
+    unknown = frozenset(
+        index
+        for index, element in enumerate(shape.elements)
+        if isinstance(element.value, cst.Name) and element.value.value == "None"
+    )
+    return SignatureEntry(True, unknown)
+
+
+def _bind_arguments(callee: FunctionInfo, call: CallSite) -> dict[str, Taint]:
+    """Taint of each parameter of ``callee`` at one call site."""
+    if call.passed_as_callback:
+        return {p.name: (PYTHON if p.star or p.has_default else MAYBE_TENSOR) for p in callee.params()}
+    bound_call = isinstance(call.node, cst.Call) and isinstance(call.node.func, cst.Attribute)
+    params = callee.bound_params() if bound_call or not callee.is_method else callee.params()
+    result: dict[str, Taint] = {}
+    positional = [p for p in params if not p.keyword_only and not p.star]
+    for param, taint in zip(positional, call.args):
+        result[param.name] = Taint(taint.level)
+    by_name = {p.name for p in params}
+    for name, taint in call.kwargs.items():
+        if name in by_name:
+            result[name] = Taint(taint.level)
+    for param in params:
+        result.setdefault(param.name, PYTHON)
+    return result

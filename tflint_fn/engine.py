@@ -1,0 +1,151 @@
+"""The static pipeline: files -> modules -> traced functions -> findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tflint_fn.analysis import analyze
+from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR
+from tflint_fn.config import Settings
+from tflint_fn.contexts import Project
+from tflint_fn.discovery import SourceFile, discover
+from tflint_fn.findings import Finding, Position
+from tflint_fn.names import ImportTable
+from tflint_fn.parsing import ParseFailure, decode, parse
+from tflint_fn.summary import ModuleInfo, summarize
+from tflint_fn.suppressions import is_suppressed, line_suppressions, skips_file
+
+# A file that mentions none of these (nor a configured graph decorator) cannot
+# hold traced code by itself; it is parsed only if traced code imports it.
+_RELEVANT_WORDS = ("tensorflow", "keras")
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    files: int
+    suppressed: list[Finding]
+
+
+def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] | None = None) -> Result:
+    """Check ``paths`` (or, with ``stdin``, one buffer reported under a path)."""
+    if stdin is not None:
+        name, text = stdin
+        files = [_stdin_file(name, cwd)]
+        texts: dict[str, str | ParseFailure] = {files[0].module: text}
+    else:
+        files = discover(paths, cwd, settings.exclude)
+        texts = {file.module: _read(file) for file in files}
+    findings: list[Finding] = []
+    words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in settings.graph_decorators)
+    by_module = {file.module: file for file in files}
+    modules: dict[str, ModuleInfo] = {}
+    pending = []
+    for file in files:
+        text = texts[file.module]
+        if isinstance(text, ParseFailure):
+            findings.append(_parse_finding(file, text))
+        elif not skips_file(text) and any(word in text for word in words):
+            pending.append(file)
+    # Parse the relevant files, then every project module they import.
+    while pending:
+        file = pending.pop()
+        if file.module in modules:
+            continue
+        module = _load(file, texts[file.module], findings)
+        if module is None:
+            continue
+        modules[file.module] = module
+        for imported in module.imports.imported_modules:
+            for candidate in _module_prefixes(imported):
+                target = by_module.get(candidate)
+                text = texts.get(candidate)
+                if target is not None and candidate not in modules and isinstance(text, str) and not skips_file(text):
+                    pending.append(target)
+    project = Project(list(modules.values()), settings.graph_decorators)
+    project.trace_all()
+    checks = [check() for check in ALL_CHECKS if check.code in settings.enabled]
+    findings.extend(analyze(project, checks))
+    return _filter(findings, settings, modules, texts)
+
+
+def _module_prefixes(dotted: str):
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        yield ".".join(parts[:end])
+
+
+def _stdin_file(name: str, cwd: Path) -> SourceFile:
+    from tflint_fn.discovery import display_path, module_name
+
+    path = (cwd / name).absolute()
+    module, is_package = module_name(path)
+    return SourceFile(path, display_path(path, cwd), module, is_package)
+
+
+def _read(file: SourceFile) -> str | ParseFailure:
+    try:
+        data = file.path.read_bytes()
+    except OSError as error:
+        return ParseFailure(f"cannot read: {error.strerror or error}")
+    return decode(data)
+
+
+def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | None:
+    tree = parse(text)
+    if isinstance(tree, ParseFailure):
+        findings.append(_parse_finding(file, tree))
+        return None
+    module = ModuleInfo(
+        path=file.path,
+        display_path=file.display_path,
+        name=file.module,
+        is_package=file.is_package,
+        source=text,
+        tree=tree,
+        imports=ImportTable(file.module, file.is_package),
+    )
+    try:
+        summarize(module)
+    except RecursionError:
+        findings.append(_parse_finding(file, ParseFailure("too deeply nested to analyse")))
+        return None
+    return module
+
+
+def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
+    position = Position(failure.line, failure.column)
+    return Finding(
+        code=PARSE_ERROR.code,
+        name=PARSE_ERROR.name,
+        severity=PARSE_ERROR.severity,
+        message=failure.reason,
+        path=file.display_path,
+        start=position,
+        end=position,
+    )
+
+
+def _filter(findings, settings: Settings, modules: dict[str, ModuleInfo], texts) -> Result:
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    tables: dict[str, dict] = {}
+    sources = {module.display_path: module.source for module in modules.values()}
+    for finding in findings:
+        if finding.code not in settings.enabled:
+            continue
+        if any(spec.match_file(finding.path) and finding.code in codes for spec, codes in settings.per_file_ignores):
+            continue
+        table = tables.get(finding.path)
+        if table is None:
+            source = sources.get(finding.path, "")
+            table = tables[finding.path] = line_suppressions(source)
+        lines = (finding.start.line, finding.end.line)
+        if is_suppressed(finding.code, finding.name, lines, table):
+            suppressed.append(finding)
+        else:
+            kept.append(finding)
+    kept.sort(key=lambda f: f.sort_key)
+    suppressed.sort(key=lambda f: f.sort_key)
+    return Result(kept, len(texts), suppressed)

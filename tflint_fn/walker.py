@@ -1,0 +1,814 @@
+"""Walk one traced function in statement order, tracking tensor-ness.
+
+The walker evaluates every expression bottom-up once per pass, records its
+``Taint``, and tells a listener about each node after its children are
+known. Two listeners use it: the project pass (which only wants the calls a
+function makes, to find what else is traced) and the checks.
+
+It also keeps what checks ask about the surroundings of a node: the enclosing
+``if`` tests (create-once guards), whether a branch only runs eagerly
+(``if tf.executing_eagerly():``), and which names the function binds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libcst as cst
+
+from tflint_fn.cstwalk import walk
+from tflint_fn.names import BUILTIN_NAMES, canonical, dotted_name
+from tflint_fn.summary import FunctionInfo, ModuleInfo
+from tflint_fn.tensors import (
+    A_TENSOR,
+    MAYBE,
+    MAYBE_TENSOR,
+    NONE,
+    PYTHON,
+    PYTHON_ATTRIBUTES,
+    SHAPE,
+    SHAPE_ATTRIBUTES,
+    SHAPE_METHODS,
+    STATIC_DIM,
+    TENSOR,
+    TENSOR_ARRAY,
+    TENSOR_ARRAY_READS,
+    TENSOR_ATTRIBUTES,
+    TENSOR_METHODS,
+    Taint,
+    join_all,
+    meet_all,
+    taint_of_api_call,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class External:
+    """A callee outside the project, by canonical qualified name."""
+
+    qualified: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectName:
+    """A callee in the project, by global qualified name (``pkg.mod.f``)."""
+
+    qualified: str
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRef:
+    """``self.m`` / ``cls.m`` / ``super().m`` inside a class."""
+
+    class_key: str
+    method: str
+    via_super: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFunction:
+    function: FunctionInfo
+
+
+Target = External | ProjectName | MethodRef | LocalFunction
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.CSTNode
+    target: FunctionInfo
+    args: list[Taint]
+    kwargs: dict[str, Taint]
+    passed_as_callback: bool = False
+
+
+# Higher-order TensorFlow functions whose function arguments run in the graph.
+_GRAPH_CALLBACK_APIS = frozenset(
+    {
+        "tensorflow.map_fn", "tensorflow.vectorized_map", "tensorflow.while_loop",
+        "tensorflow.cond", "tensorflow.case", "tensorflow.switch_case",
+        "tensorflow.scan", "tensorflow.foldl", "tensorflow.foldr",
+        "tensorflow.nest.map_structure", "tensorflow.recompute_grad",
+        "tensorflow.custom_gradient", "tensorflow.distribute.Strategy.run",
+    }
+)
+# Builtins whose result is a plain Python value whatever the argument.
+_PYTHON_RESULT_BUILTINS = BUILTIN_NAMES - {"abs", "max", "min", "round", "pow", "divmod"}
+
+Listener = Callable[[cst.CSTNode, "FunctionWalker"], None]
+
+
+class FunctionWalker:
+    def __init__(
+        self,
+        function: FunctionInfo,
+        resolver: "Resolver",
+        params: dict[str, Taint],
+        unknown_dims: dict[str, frozenset[int]] | None = None,
+        listener: Listener | None = None,
+        return_of: Callable[[FunctionInfo], Taint] | None = None,
+    ) -> None:
+        self.function = function
+        self.module: ModuleInfo = function.module
+        self.resolver = resolver
+        self.listener = listener
+        self.return_of = return_of
+        self.env: dict[str, Taint] = dict(params)
+        self.unknown_dims: dict[str, frozenset[int]] = dict(unknown_dims or {})
+        self.taints: dict[int, Taint] = {}
+        self.calls: list[CallSite] = []
+        self.returns: list[Taint] = []
+        self.guards: list[tuple[cst.BaseExpression, bool]] = []  # (test, in body?)
+        self.loops: list[cst.CSTNode] = []
+        self.local_names, self.global_names, self.nonlocal_names = scan_bindings(function)
+
+    # --- public queries for checks -----------------------------------------
+
+    def taint(self, node: cst.CSTNode) -> Taint:
+        return self.taints.get(id(node), PYTHON)
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """Canonical qualified name of an external name or attribute chain."""
+        target = self.resolve(node)
+        return target.qualified if isinstance(target, External) else None
+
+    def is_outer_name(self, name: str) -> bool:
+        """True for a name that lives outside this function (global or closure)."""
+        if name in self.global_names or name in self.nonlocal_names:
+            return True
+        return name not in self.local_names
+
+    def resolve(self, node: cst.BaseExpression) -> Target | None:
+        return self.resolver.resolve(node, self.module, self.function, self.local_names)
+
+    # --- driving -------------------------------------------------------------
+
+    def run(self) -> None:
+        node = self.function.node
+        if isinstance(node, cst.Lambda):
+            self.returns.append(self.expr(node.body))
+            return
+        self._suite(node.body)
+
+    @property
+    def return_taint(self) -> Taint:
+        """Tensor-ish only when every ``return`` gives a tensor-ish value."""
+        return meet_all(self.returns)
+
+    def _fire(self, node: cst.CSTNode) -> None:
+        if self.listener is not None:
+            self.listener(node, self)
+
+    # --- statements ----------------------------------------------------------
+
+    def _suite(self, suite: cst.BaseSuite) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            for statement in suite.body:
+                self._statement(statement)
+        else:
+            for small in suite.body:
+                self._small(small)
+
+    def _statement(self, node: cst.BaseStatement) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self._small(small)
+        elif isinstance(node, cst.If):
+            self._if(node)
+        elif isinstance(node, cst.For):
+            self._for(node)
+        elif isinstance(node, cst.While):
+            self.expr(node.test)
+            self._fire(node)
+            self._loop_body(node, node.body)
+            if node.orelse is not None:
+                self._suite(node.orelse.body)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._fire(node)
+            self._suite(node.body)
+            for handler in node.handlers:
+                if handler.type is not None:
+                    self.expr(handler.type)
+                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                    self.env[handler.name.name.value] = PYTHON
+                self._suite(handler.body)
+            if node.orelse is not None:
+                self._suite(node.orelse.body)
+            if node.finalbody is not None:
+                self._suite(node.finalbody.body)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                value = self.expr(item.item)
+                if item.asname is not None:
+                    self._bind(item.asname.name, value, item.item)
+            self._fire(node)
+            self._suite(node.body)
+        elif isinstance(node, cst.FunctionDef):
+            for decorator in node.decorators:
+                self.expr(decorator.decorator)
+            self.env[node.name.value] = PYTHON
+            self._fire(node)
+        elif isinstance(node, cst.ClassDef):
+            self.env[node.name.value] = PYTHON
+            self._fire(node)
+        elif isinstance(node, cst.Match):
+            self.expr(node.subject)
+            self._fire(node)
+            for case in node.cases:
+                self._suite(case.body)
+
+    def _if(self, node: cst.If) -> None:
+        self.expr(node.test)
+        self._fire(node)
+        skipped = _eager_only_branch(node.test, self) or _dead_branch(node.test, self.module)
+        python_in_body, python_in_orelse = _narrowed_to_python(node.test)
+        before = dict(self.env)
+        if skipped != "body":
+            self.guards.append((node.test, True))
+            for name in python_in_body:
+                self.env[name] = PYTHON
+            self._suite(node.body)
+            self.guards.pop()
+        after_body = self.env
+        self.env = dict(before)
+        for name in python_in_orelse:
+            self.env[name] = PYTHON
+        if node.orelse is not None and skipped != "orelse":
+            self.guards.append((node.test, False))
+            if isinstance(node.orelse, cst.If):
+                self._if(node.orelse)
+            else:
+                self._suite(node.orelse.body)
+            self.guards.pop()
+        if skipped == "body" or _always_leaves(node.body):
+            return  # only the else-path continues after the if
+        if node.orelse is not None and not isinstance(node.orelse, cst.If) and _always_leaves(node.orelse.body):
+            self.env = after_body
+            return
+        self.env = _merge(after_body, self.env)
+
+    def _for(self, node: cst.For) -> None:
+        iter_taint = self.expr(node.iter)
+        self._bind(node.target, _element_taint(node.iter, iter_taint, self), node.iter)
+        self._fire(node)
+        self._loop_body(node, node.body)
+        if node.orelse is not None:
+            self._suite(node.orelse.body)
+
+    def _loop_body(self, loop: cst.CSTNode, body: cst.BaseSuite) -> None:
+        """Walk a loop body until the taints stop growing (at most 3 times)."""
+        self.loops.append(loop)
+        for _ in range(3):
+            before = dict(self.env)
+            self._suite(body)
+            self.env = _merge(before, self.env)
+            if self.env == before:
+                break
+        self.loops.pop()
+
+    def _small(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Expr):
+            self.expr(node.value)
+        elif isinstance(node, cst.Assign):
+            value = self.expr(node.value)
+            for target in node.targets:
+                self._target_subexpressions(target.target)
+            self._fire(node)
+            for target in node.targets:
+                self._bind(target.target, value, node.value)
+        elif isinstance(node, cst.AugAssign):
+            value = self.expr(node.value)
+            current = self.expr(node.target)
+            self._fire(node)
+            if isinstance(node.target, cst.Name):
+                self.env[node.target.value] = current.join(value)
+                self.unknown_dims.pop(node.target.value, None)
+        elif isinstance(node, cst.AnnAssign):
+            self.expr(node.annotation.annotation)
+            if node.value is not None:
+                value = self.expr(node.value)
+                self._target_subexpressions(node.target)
+                self._fire(node)
+                self._bind(node.target, value, node.value)
+        elif isinstance(node, cst.Return):
+            self.returns.append(self.expr(node.value) if node.value is not None else PYTHON)
+            self._fire(node)
+        elif isinstance(node, cst.Assert):
+            self.expr(node.test)
+            if node.msg is not None:
+                self.expr(node.msg)
+            self._fire(node)
+        elif isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.expr(node.exc)
+            self._fire(node)
+        elif isinstance(node, cst.Del):
+            self._target_subexpressions(node.target)
+            self._fire(node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self._fire(node)
+        else:  # Global, Nonlocal, Pass, Break, Continue
+            self._fire(node)
+
+    def _target_subexpressions(self, target: cst.BaseExpression) -> None:
+        """Evaluate the parts of an assignment target that are read (``d[k]``)."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target_subexpressions(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._target_subexpressions(target.value)
+        elif isinstance(target, cst.Attribute):
+            self.expr(target.value)
+        elif isinstance(target, cst.Subscript):
+            self.expr(target.value)
+            for element in target.slice:
+                self._slice(element.slice)
+
+    def _bind(self, target: cst.BaseExpression, value: Taint, value_node: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = value
+            self._track_dims(target.value, value_node)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            source_elements = None
+            if isinstance(value_node, (cst.Tuple, cst.List)) and len(value_node.elements) == len(elements):
+                source_elements = [e.value for e in value_node.elements]
+            for index, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self._bind(element.value, PYTHON, None)
+                elif source_elements is not None:
+                    self._bind(element, self.taint(source_elements[index]), source_elements[index])
+                else:
+                    element_taint = Taint(MAYBE) if value.level >= MAYBE else PYTHON
+                    self._bind(element, element_taint, None)
+                    if isinstance(element, cst.Name) and isinstance(value_node, cst.Name):
+                        dims = self.unknown_dims.get(value_node.value)
+                        if dims is not None:
+                            self.unknown_dims[element.value] = dims
+
+    def _track_dims(self, name: str, value_node: cst.BaseExpression | None) -> None:
+        """Keep which leading dimensions are unknown through ``x = data[0]``."""
+        source = value_node
+        if isinstance(source, cst.Subscript):
+            source = source.value if _is_integer_index(source) else None
+        if isinstance(source, cst.Name) and source.value in self.unknown_dims:
+            self.unknown_dims[name] = self.unknown_dims[source.value]
+        else:
+            self.unknown_dims.pop(name, None)
+
+    # --- expressions ---------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression) -> Taint:
+        taint = self._expr(node)
+        self.taints[id(node)] = taint
+        self._fire(node)
+        return taint
+
+    def _expr(self, node: cst.BaseExpression) -> Taint:
+        if isinstance(node, cst.Name):
+            return self.env.get(node.value, PYTHON)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node)
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node)
+        if isinstance(node, cst.BinaryOperation):
+            left = self.expr(node.left)
+            right = self.expr(node.right)
+            if isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+                return PYTHON
+            return _arith(left, right)
+        if isinstance(node, cst.UnaryOperation):
+            operand = self.expr(node.expression)
+            return Taint(operand.level)
+        if isinstance(node, cst.BooleanOperation):
+            return _arith(self.expr(node.left), self.expr(node.right))
+        if isinstance(node, cst.Comparison):
+            taints = [self.expr(node.left)]
+            taints += [self.expr(c.comparator) for c in node.comparisons]
+            if any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in node.comparisons):
+                return PYTHON
+            return Taint(join_all(taints).level)
+        if isinstance(node, cst.IfExp):
+            self.expr(node.test)
+            return self.expr(node.body).join(self.expr(node.orelse))
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            self._comprehension(node)
+            return PYTHON
+        if isinstance(node, cst.Lambda):
+            self._lambda(node)
+            return PYTHON
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            for element in node.elements:
+                self.expr(element.value)
+            return PYTHON
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    self.expr(element.key)
+                self.expr(element.value)
+            return PYTHON
+        if isinstance(node, cst.NamedExpr):
+            value = self.expr(node.value)
+            self._bind(node.target, value, node.value)
+            return value
+        if isinstance(node, cst.StarredElement):
+            return self.expr(node.value)
+        if isinstance(node, (cst.Await, cst.Yield)):
+            inner = getattr(node, "expression", None) or getattr(node, "value", None)
+            if isinstance(inner, cst.From):
+                inner = inner.item
+            if isinstance(inner, cst.BaseExpression):
+                self.expr(inner)
+            return PYTHON
+        if isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.expr(part.expression)
+            return PYTHON
+        return PYTHON  # literals, ellipsis, strings
+
+    def _attribute(self, node: cst.Attribute) -> Taint:
+        base = self.expr(node.value)
+        attr = node.attr.value
+        if base.kind == SHAPE:
+            return PYTHON if attr in ("rank", "ndims", "dims") else base
+        if base.level == NONE:
+            return PYTHON
+        if attr in SHAPE_ATTRIBUTES:
+            return Taint(NONE, SHAPE, _origin(node.value))
+        if attr in PYTHON_ATTRIBUTES:
+            return PYTHON
+        if attr in TENSOR_ATTRIBUTES:
+            return A_TENSOR if base.level == TENSOR else MAYBE_TENSOR
+        return PYTHON  # an attribute of an unknown object: unknown
+
+    def _subscript(self, node: cst.Subscript) -> Taint:
+        base = self.expr(node.value)
+        for element in node.slice:
+            self._slice(element.slice)
+        if base.kind == SHAPE:
+            index = _integer_index(node)
+            if index is not None and base.origin is not None:
+                return Taint(NONE, STATIC_DIM, (base.origin[0], index))
+            return Taint(NONE, STATIC_DIM) if index is not None else base
+        if base.level == TENSOR:
+            return A_TENSOR
+        if base.level == MAYBE:
+            return MAYBE_TENSOR
+        return PYTHON
+
+    def _slice(self, node: cst.BaseSlice) -> None:
+        if isinstance(node, cst.Index):
+            self.expr(node.value)
+        elif isinstance(node, cst.Slice):
+            for part in (node.lower, node.upper, node.step):
+                if part is not None:
+                    self.expr(part)
+
+    def _call(self, node: cst.Call) -> Taint:
+        func = node.func
+        receiver: Taint | None = None
+        if isinstance(func, cst.Attribute):
+            receiver = self.expr(func.value)
+            self.taints[id(func)] = PYTHON
+        else:
+            self.expr(func)
+        args: list[Taint] = []
+        kwargs: dict[str, Taint] = {}
+        for arg in node.args:
+            value = self.expr(arg.value)
+            if arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            elif arg.star == "":
+                args.append(value)
+        target = self.resolve(func)
+        if isinstance(target, External):
+            self._record_callbacks(node, target.qualified)
+            return self._external_result(target.qualified, args)
+        if target is not None:
+            callee = self.resolver.function_of(target, self.function)
+            if callee is not None:
+                self.calls.append(CallSite(node, callee, args, kwargs))
+                return self.return_of(callee) if self.return_of is not None else PYTHON
+            if isinstance(target, ProjectName) and self.resolver.project.is_class(target.qualified):
+                return PYTHON  # constructing a project object
+        if receiver is not None:
+            return self._method_result(func.attr.value, receiver, args)
+        return MAYBE_TENSOR if any(a.level >= MAYBE for a in args) else PYTHON
+
+    def _external_result(self, qualified: str, args: list[Taint]) -> Taint:
+        if "." not in qualified:  # a builtin
+            if qualified == "abs" and args:
+                return args[0]
+            if qualified in ("max", "min", "round", "pow", "divmod"):
+                return Taint(min(join_all(args).level, MAYBE))
+            if qualified in _PYTHON_RESULT_BUILTINS:
+                return PYTHON
+        return taint_of_api_call(qualified)
+
+    def _method_result(self, method: str, receiver: Taint, args: list[Taint]) -> Taint:
+        if receiver.kind == TENSOR_ARRAY:
+            if method in TENSOR_ARRAY_READS or method == "size":
+                return A_TENSOR
+            return Taint(NONE, TENSOR_ARRAY) if method in ("write", "unstack", "scatter", "split") else PYTHON
+        if receiver.kind == SHAPE:
+            return receiver if method in ("as_list", "merge_with", "with_rank") else PYTHON
+        if receiver.level == NONE:
+            # Unknown receiver: a callable attribute of self (a Keras sub-layer)
+            # applied to tensors gives tensors.
+            return MAYBE_TENSOR if any(a.level >= MAYBE for a in args) else PYTHON
+        if method in TENSOR_METHODS:
+            return A_TENSOR
+        if method in SHAPE_METHODS:
+            return Taint(NONE, SHAPE, None)
+        return PYTHON  # numpy(), to_numpy(), an unknown object's method: unknown
+
+    def _record_callbacks(self, node: cst.Call, qualified: str) -> None:
+        """Functions handed to ``tf.map_fn``, ``tf.cond``... run in the graph too."""
+        if qualified not in _GRAPH_CALLBACK_APIS:
+            return
+        for arg in node.args:
+            if isinstance(arg.value, cst.Lambda):
+                continue  # walked in place
+            target = self.resolve(arg.value)
+            callee = None if target is None else self.resolver.function_of(target, self.function)
+            if callee is not None:
+                self.calls.append(CallSite(arg.value, callee, [], {}, passed_as_callback=True))
+
+    def _comprehension(self, node) -> None:
+        saved = dict(self.env)
+        comp = node.for_in
+        while comp is not None:
+            iter_taint = self.expr(comp.iter)
+            self._bind(comp.target, _element_taint(comp.iter, iter_taint, self), comp.iter)
+            for condition in comp.ifs:
+                self.expr(condition.test)
+            self._fire(comp)
+            comp = comp.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.expr(node.key)
+            self.expr(node.value)
+        else:
+            self.expr(node.elt)
+        self.env = saved
+
+    def _lambda(self, node: cst.Lambda) -> None:
+        saved = dict(self.env)
+        for param in node.params.params:
+            self.env[param.name.value] = PYTHON
+        self.expr(node.body)
+        self.env = saved
+
+
+class Resolver:
+    """Resolves names in a function to project functions or external names."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+
+    def resolve(
+        self,
+        node: cst.BaseExpression,
+        module: ModuleInfo,
+        function: FunctionInfo | None,
+        local_names: set[str] | frozenset[str] = frozenset(),
+    ) -> Target | None:
+        if isinstance(node, cst.Name):
+            name = node.value
+            scope = function
+            while scope is not None:
+                if name in scope.nested:
+                    return LocalFunction(scope.nested[name])
+                scope = scope.parent
+            if name in local_names:
+                return None
+            if name in module.module_names:
+                qualified = f"{module.name}.{name}"
+                if name in module.imports.aliases:
+                    return self._imported(module.imports.resolve_dotted(name))
+                return ProjectName(qualified)
+            if name in module.imports.aliases:
+                return self._imported(module.imports.resolve_dotted(name))
+            if name in BUILTIN_NAMES:
+                return External(name)
+            return None
+        if isinstance(node, cst.Attribute):
+            base = node.value
+            in_class = function is not None and function.class_qualname is not None
+            if isinstance(base, cst.Name) and base.value in ("self", "cls") and in_class:
+                if base.value not in local_names or _is_first_param(function, base.value):
+                    return MethodRef(f"{module.name}.{function.class_qualname}", node.attr.value)
+            if (
+                isinstance(base, cst.Call)
+                and isinstance(base.func, cst.Name)
+                and base.func.value == "super"
+                and in_class
+            ):
+                return MethodRef(f"{module.name}.{function.class_qualname}", node.attr.value, via_super=True)
+            dotted = dotted_name(node)
+            if dotted is None:
+                return None
+            head = dotted.split(".", 1)[0]
+            if head in local_names:
+                return None
+            if head in module.imports.aliases:
+                return self._imported(module.imports.resolve_dotted(dotted))
+            if head in module.classes and "." in dotted:
+                return ProjectName(f"{module.name}.{dotted}")
+        return None
+
+    def _imported(self, qualified: str | None) -> Target | None:
+        if qualified is None:
+            return None
+        if self.project.owns(qualified):
+            return ProjectName(qualified)
+        return External(canonical(qualified))
+
+    def function_of(self, target: Target, caller: FunctionInfo | None = None) -> FunctionInfo | None:
+        if isinstance(target, LocalFunction):
+            return target.function
+        if isinstance(target, ProjectName):
+            return self.project.function(target.qualified)
+        if isinstance(target, MethodRef):
+            return self.project.method(target.class_key, target.method, skip_own=target.via_super)
+        return None
+
+
+def _is_first_param(function: FunctionInfo, name: str) -> bool:
+    params = function.params()
+    return bool(params) and params[0].name == name
+
+
+def _origin(node: cst.BaseExpression) -> tuple[str, int] | None:
+    return (node.value, -1) if isinstance(node, cst.Name) else None
+
+
+def _integer_index(node: cst.Subscript) -> int | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    negative = False
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        negative, value = True, value.expression
+    if isinstance(value, cst.Integer):
+        number = int(value.value, 0)
+        return -number if negative else number
+    return None
+
+
+def _is_integer_index(node: cst.Subscript) -> bool:
+    return _integer_index(node) is not None
+
+
+def _arith(left: Taint, right: Taint) -> Taint:
+    return Taint(max(left.level, right.level))
+
+
+def _merge(a: dict[str, Taint], b: dict[str, Taint]) -> dict[str, Taint]:
+    merged = dict(a)
+    for name, taint in b.items():
+        merged[name] = merged[name].join(taint) if name in merged else taint
+    return merged
+
+
+def _element_taint(iter_node: cst.BaseExpression, iter_taint: Taint, walker: FunctionWalker) -> Taint:
+    """Taint of the loop variable of ``for x in iter_node``."""
+    if isinstance(iter_node, cst.Call):
+        qualified = walker.qualified(iter_node.func)
+        if qualified == "range":
+            return PYTHON
+        if qualified == "tensorflow.range":
+            return A_TENSOR
+        if qualified in ("enumerate", "zip"):
+            return PYTHON  # tuples: unpacked elements are bound as MAYBE below
+    if iter_taint.level == TENSOR:
+        return A_TENSOR
+    if iter_taint.level == MAYBE:
+        return MAYBE_TENSOR
+    return PYTHON
+
+
+_PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})
+_TENSOR_TESTS = frozenset({"is_tensor", "is_symbolic_tensor"})
+
+
+def _narrowed_to_python(test: cst.BaseExpression) -> tuple[list[str], list[str]]:
+    """Names an ``if`` test proves plainly Python in its body, and in its else-path.
+
+    ``isinstance(x, (list, tuple))`` -> x in the body; ``tf.is_tensor(x)`` /
+    ``isinstance(x, tf.Tensor)`` -> x in the else-path (and ``not`` swaps them).
+    """
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        body, orelse = _narrowed_to_python(test.expression)
+        return orelse, body
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        left, right = _narrowed_to_python(test.left)[0], _narrowed_to_python(test.right)[0]
+        return [name for name in left if name in right], []
+    if not isinstance(test, cst.Call) or not test.args or not isinstance(test.args[0].value, cst.Name):
+        return [], []
+    subject = test.args[0].value.value
+    function = dotted_name(test.func) or ""
+    if function.rsplit(".", 1)[-1] in _TENSOR_TESTS and len(test.args) == 1:
+        return [], [subject]
+    if function != "isinstance" or len(test.args) != 2:
+        return [], []
+    types = test.args[1].value
+    names = [dotted_name(e.value) or "" for e in types.elements] if isinstance(types, cst.Tuple) else [dotted_name(types) or ""]
+    if names and all(name in _PYTHON_TYPES for name in names):
+        return [subject], []
+    if names and all(name.rsplit(".", 1)[-1] in ("Tensor", "Variable") for name in names):
+        return [], [subject]
+    return [], []
+
+
+def _always_leaves(suite: cst.BaseSuite) -> bool:
+    """Whether a block ends in ``return``/``raise``/``continue``/``break``."""
+    statements = suite.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    return False
+
+
+def _dead_branch(test: cst.BaseExpression, module: ModuleInfo) -> str | None:
+    """'body' for ``if FLAG:`` where FLAG is a module constant set to False once."""
+    negated = False
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        negated, test = True, test.expression
+    if isinstance(test, cst.Name) and test.value in module.false_constants:
+        return "orelse" if negated else "body"
+    return None
+
+
+def _eager_only_branch(test: cst.BaseExpression, walker: FunctionWalker) -> str | None:
+    """'body' or 'orelse' when that branch of ``if test`` runs only eagerly."""
+    negated = False
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        negated = not negated
+        test = test.expression
+    if not isinstance(test, cst.Call):
+        return None
+    name = dotted_name(test.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last == "executing_eagerly":
+        return "orelse" if negated else "body"
+    if last == "inside_function":
+        return "body" if negated else "orelse"
+    return None
+
+
+def scan_bindings(function: FunctionInfo) -> tuple[set[str], set[str], set[str]]:
+    """Names bound in a function's own scope, and those it declares global/nonlocal."""
+    if function.bindings is None:
+        bound = {param.name for param in function.params()}
+        declared_global: set[str] = set()
+        declared_nonlocal: set[str] = set()
+
+        def enter(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.AssignTarget):
+                _target_names(node.target, bound)
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+                _target_names(node.target, bound)
+            elif isinstance(node, cst.For):
+                _target_names(node.target, bound)
+            elif isinstance(node, cst.WithItem) and node.asname is not None:
+                _target_names(node.asname.name, bound)
+            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+                _target_names(node.name.name, bound)
+            elif isinstance(node, cst.ImportAlias):
+                if node.asname is not None:
+                    _target_names(node.asname.name, bound)
+                else:
+                    bound.add((dotted_name(node.name) or "").split(".", 1)[0])
+            elif isinstance(node, cst.Global):
+                declared_global.update(item.name.value for item in node.names)
+            elif isinstance(node, cst.Nonlocal):
+                declared_nonlocal.update(item.name.value for item in node.names)
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                bound.add(node.name.value)
+                return False
+            elif isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                return False
+            return True
+
+        if isinstance(function.node, cst.FunctionDef):
+            walk(function.node.body, enter)
+        function.bindings = (bound - declared_global - declared_nonlocal, declared_global, declared_nonlocal)
+    return function.bindings
+
+
+def _target_names(node: cst.BaseExpression, names: set[str]) -> None:
+    if isinstance(node, cst.Name):
+        names.add(node.value)
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            _target_names(element.value, names)
+    elif isinstance(node, cst.StarredElement):
+        _target_names(node.value, names)
