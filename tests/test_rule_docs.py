@@ -1,0 +1,58 @@
+"""The rule catalogue is an executable specification.
+
+Every ``rules/TFFnnn.md`` has ``## Bad`` and ``## Good`` Python examples. A bad
+example must give findings of exactly that rule, on exactly the lines marked
+with a trailing ``# TFFnnn`` comment; a good example must give none at all.
+"""
+
+import re
+
+import pytest
+
+from tests.conftest import REPO, lint_source
+from tflint_fn.checks import RULES
+from tflint_fn.rule_docs import examples
+
+RULE_DIR = REPO / "rules"
+DOCS = sorted(RULE_DIR.glob("TFF*.md"))
+CASES = [
+    pytest.param(doc.stem, example, id=f"{doc.stem}-{example.kind}-line{example.first_line}")
+    for doc in DOCS
+    for example in examples(doc.read_text(encoding="utf-8"))
+]
+
+
+def test_every_rule_has_a_doc_and_every_doc_a_rule():
+    assert {doc.stem for doc in DOCS} == set(RULES)
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_doc_header_matches_registry(code):
+    text = (RULE_DIR / f"{code}.md").read_text(encoding="utf-8")
+    rule = RULES[code]
+    assert text.splitlines()[0] == f"# {code} {rule.name}"
+    assert f"**Severity:** {rule.severity}" in text
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_doc_has_bad_and_good_examples(code):
+    kinds = [e.kind for e in examples((RULE_DIR / f"{code}.md").read_text(encoding="utf-8"))]
+    assert "bad" in kinds
+    if code != "TFF001":
+        assert kinds.count("good") >= 2, "every rule needs good look-alikes"
+
+
+def _marked_lines(source: str, code: str) -> set[int]:
+    marker = re.compile(rf"#.*\b{code}\b")
+    return {number for number, line in enumerate(source.splitlines(), 1) if marker.search(line)}
+
+
+@pytest.mark.parametrize("code, example", CASES)
+def test_example(tmp_path, code, example):
+    findings = lint_source(tmp_path, example.code)
+    if example.kind == "good":
+        assert findings == [], [f"{f.start.line}: {f.code} {f.message}" for f in findings]
+        return
+    assert findings, "a bad example must produce a finding"
+    assert {f.code for f in findings} == {code}, [f"{f.start.line}: {f.code}" for f in findings]
+    assert {f.start.line for f in findings} == _marked_lines(example.code, code)
