@@ -62,10 +62,13 @@ def analyze(project: Project, checks: list[Check]) -> list[Finding]:
                         key = (check.code, id(report.node))
                     reports.setdefault(key, (check, report))
 
-        if by_type:
-            project.walk(trace, listener)
-        for check, report in reports.values():
-            findings.append(_finding(check, report, trace, positions))
+        try:
+            if by_type:
+                project.walk(trace, listener)
+            for check, report in reports.values():
+                findings.append(_finding(check, report, trace, positions))
+        except RecursionError:
+            continue  # an expression too deeply nested for the walker: skip this function
     return findings
 
 

@@ -427,7 +427,11 @@ class Project:
             if trace.walks >= _MAX_WALKS:
                 continue
             trace.walks += 1
-            walker = self.walk(trace)
+            try:
+                walker = self.walk(trace)
+            except RecursionError:
+                trace.walks = _MAX_WALKS  # too deeply nested to analyse; keep what is known
+                continue
             if walker.return_taint != trace.return_taint:
                 trace.return_taint = walker.return_taint
                 for caller_key in callers.get(id(trace.function), ()):

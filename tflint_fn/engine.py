@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from tflint_fn.config import Settings
 from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover
 from tflint_fn.findings import Finding, Position
-from tflint_fn.names import ImportTable
+from tflint_fn.names import ImportTable, resolve_relative
 from tflint_fn.parsing import ParseFailure, decode, parse
 from tflint_fn.summary import ModuleInfo, summarize
 from tflint_fn.suppressions import is_suppressed, line_suppressions, skips_file
@@ -42,32 +43,69 @@ def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] 
     by_module = {file.module: file for file in files}
     modules: dict[str, ModuleInfo] = {}
     pending = []
+    others = []  # files that mention neither TensorFlow nor Keras
     for file in files:
         text = texts[file.module]
         if isinstance(text, ParseFailure):
             findings.append(_parse_finding(file, text))
-        elif not skips_file(text) and any(word in text for word in words):
+        elif skips_file(text):
+            continue
+        elif any(word in text for word in words):
             pending.append(file)
-    # Parse the relevant files, then every project module they import.
+        else:
+            others.append(file)
     while pending:
-        file = pending.pop()
-        if file.module in modules:
-            continue
-        module = _load(file, texts[file.module], findings)
-        if module is None:
-            continue
-        modules[file.module] = module
-        for imported in module.imports.imported_modules:
-            for candidate in _module_prefixes(imported):
-                target = by_module.get(candidate)
-                text = texts.get(candidate)
-                if target is not None and candidate not in modules and isinstance(text, str) and not skips_file(text):
-                    pending.append(target)
+        # Parse the relevant files and every project module they import ...
+        while pending:
+            file = pending.pop()
+            if file.module in modules:
+                continue
+            module = _load(file, texts[file.module], findings)
+            if module is None:
+                continue
+            modules[file.module] = module
+            for imported in module.imports.imported_modules:
+                for candidate in _module_prefixes(imported):
+                    if candidate in by_module and candidate not in modules and candidate in texts:
+                        if isinstance(texts[candidate], str) and not skips_file(texts[candidate]):
+                            pending.append(by_module[candidate])
+        # ... and the other files that import one of them (a subclass of a project layer).
+        remaining = []
+        for file in others:
+            if file.module in modules:
+                continue
+            if any(prefix in modules for name in _text_imports(texts[file.module], file) for prefix in _module_prefixes(name)):
+                pending.append(file)
+            else:
+                remaining.append(file)
+        others = remaining
     project = Project(list(modules.values()), settings.graph_decorators)
     project.trace_all()
     checks = [check() for check in ALL_CHECKS if check.code in settings.enabled]
     findings.extend(analyze(project, checks))
     return _filter(findings, settings, modules, texts)
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
+
+
+def _text_imports(text: str, file: SourceFile) -> set[str]:
+    """Modules a file imports, read from its text without parsing it."""
+    found: set[str] = set()
+    for match in _IMPORT_LINE.finditer(text):
+        source, names, plain = match.groups()
+        if plain is not None:
+            found.update(part.split(" as ")[0].strip() for part in plain.split(","))
+            continue
+        level = len(source) - len(source.lstrip("."))
+        base = resolve_relative(file.module, file.is_package, level, source.lstrip(".") or None) if level else source
+        if base:
+            found.add(base)
+            for name in names.strip("() \t").split(","):
+                name = name.split(" as ")[0].strip()
+                if name:
+                    found.add(f"{base}.{name}")
+    return found
 
 
 def _module_prefixes(dotted: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ def decode(data: bytes) -> str | ParseFailure:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        return ParseFailure(f"cannot decode: {error}")
+        if "unknown encoding" in str(error):
+            return ParseFailure(f"cannot decode: {error}")
+        encoding = "utf-8"  # no usable declaration: Python reads UTF-8
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as error:
@@ -35,13 +38,52 @@ def decode(data: bytes) -> str | ParseFailure:
     return text
 
 
+# CPython refuses more than 200 nested brackets; LibCST's native parser
+# overflows its stack (a segfault) somewhere past 1000, so check first.
+_MAX_BRACKET_DEPTH = 200
+
+
 def parse(text: str) -> cst.Module | ParseFailure:
+    if _bracket_depth(text) > _MAX_BRACKET_DEPTH:
+        python_error = _python_syntax_error(text)
+        if python_error is not None:
+            return python_error
+        return ParseFailure("too deeply nested to parse")
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
+        python_error = _python_syntax_error(text)
+        if python_error is not None:
+            return python_error
         message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
         return ParseFailure(f"syntax error: {message}", error.raw_line, error.raw_column + 1)
     except RecursionError:
         return ParseFailure("too deeply nested to parse")
     except Exception as error:  # LibCST raises a few other types on odd input
         return ParseFailure(f"cannot parse: {type(error).__name__}: {error}")
+
+
+def _python_syntax_error(text: str) -> ParseFailure | None:
+    """Python's own message and position, which users know better than LibCST's."""
+    try:
+        compile(text, "<file>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+    except SyntaxError as error:
+        return ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest bracket nesting, counting brackets in strings too (an upper bound)."""
+    if text.count("(") + text.count("[") + text.count("{") <= _MAX_BRACKET_DEPTH:
+        return 0
+    depth = deepest = 0
+    for character in text:
+        if character in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif character in ")]}":
+            depth -= 1
+    return deepest

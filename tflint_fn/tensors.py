@@ -130,7 +130,8 @@ _SINGLE_TENSOR_FUNCTIONS = frozenset(
         "trace", "diag", "diag_part", "det", "inv", "cholesky", "tensordot", "segment_sum",
         "unsorted_segment_sum", "bincount", "histogram_fixed_width", "to_float", "to_int32",
         "read_file", "decode_raw", "decode_image", "decode_jpeg", "decode_png", "string_to_number",
-        "as_string", "regex_replace", "length", "embedding_lookup", "top_k_values",
+        "as_string", "regex_replace", "length", "embedding_lookup", "sum", "mean", "max", "min",
+        "prod", "std", "var",
     }
 )
 _TENSOR_CLASSES = frozenset({"Variable", "SparseTensor", "RaggedTensor", "IndexedSlices"})

@@ -1,0 +1,230 @@
+"""The command line: formats, exit codes, selection, suppressions, config."""
+
+import json
+import textwrap
+
+import jsonschema
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+BAD = textwrap.dedent(
+    """
+    import tensorflow as tf
+
+    @tf.function
+    def step(x):
+        print(x)
+        return x.numpy()
+    """
+)
+CLEAN = "import tensorflow as tf\n\n@tf.function\ndef step(x):\n    tf.print(x)\n    return x\n"
+SCHEMA = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_text())
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_text_output_and_exit_code_1(project):
+    result = run_cli("bad.py", cwd=project)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "bad.py:6:5: TFF101 [print-in-graph] `print` runs only while the function is traced, "
+        "not on every call; use `tf.print`"
+    )
+    assert lines[1].startswith("bad.py:7:12: TFF201 [numpy-method-in-graph]")
+    assert lines[-1] == "Found 2 findings (2 errors) in 1 file."
+
+
+def test_clean_exit_code_0(project):
+    result = run_cli("clean.py", cwd=project)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == "No findings in 1 file.\n"
+
+
+def test_show_context(project):
+    result = run_cli("bad.py", "--show-context", cwd=project)
+    assert "    traced: step (tf.function, bad.py:5)" in result.stdout.splitlines()
+
+
+def test_json_matches_schema_and_contract(project):
+    result = run_cli(".", "--format", "json", cwd=project)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    assert document["summary"] == {"files": 2, "findings": 2, "by_code": {"TFF101": 1, "TFF201": 1}}
+    first = document["findings"][0]
+    assert first["path"] == "bad.py"
+    assert first["start"] == {"line": 6, "column": 5}
+    assert first["end"] == {"line": 6, "column": 13}
+    assert first["function"] == "step"
+    assert first["context"] == {"kind": "tf.function", "chain": [{"function": "step", "path": "bad.py", "line": 5}]}
+    assert first["fix"]["applicability"] == "unsafe"
+    assert first["fix"]["edits"] == [
+        {"start": {"line": 6, "column": 5}, "end": {"line": 6, "column": 10}, "content": "tf.print"}
+    ]
+    assert "dynamic" not in first
+
+
+def test_json_order_is_deterministic(tmp_path):
+    for name in ("b.py", "a.py", "c/z.py", "c/a.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(BAD)
+    document = json.loads(run_cli(".", "--format", "json", cwd=tmp_path).stdout)
+    keys = [(f["path"], f["start"]["line"], f["start"]["column"], f["code"]) for f in document["findings"]]
+    assert keys == sorted(keys)
+    assert [k[0] for k in keys][::2] == ["a.py", "b.py", "c/a.py", "c/z.py"]
+
+
+@pytest.mark.parametrize(
+    "flags, codes",
+    [
+        (["--select", "TFF101"], {"TFF101"}),
+        (["--select", "TFF2"], {"TFF201"}),
+        (["--select", "numpy-method-in-graph"], {"TFF201"}),
+        (["--ignore", "print-in-graph"], {"TFF201"}),
+        (["--ignore", "TFF1,TFF2"], set()),
+        (["--select", "TFF1", "--extend-select", "TFF201"], {"TFF101", "TFF201"}),
+    ],
+)
+def test_select_and_ignore(project, flags, codes):
+    document = json.loads(run_cli("bad.py", "--format", "json", *flags, cwd=project).stdout)
+    assert {f["code"] for f in document["findings"]} == codes
+
+
+def test_unknown_selector_is_a_usage_error(project):
+    result = run_cli("bad.py", "--select", "TFF999", cwd=project)
+    assert result.returncode == 2
+    assert "unknown rule selector `TFF999`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_path_is_a_usage_error(project):
+    result = run_cli("nope.py", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tflint-fn: error: nope.py: no such file or directory"
+
+
+def test_static_mode_never_imports_tensorflow(project):
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['tflint-fn', 'bad.py']\n"
+        "try:\n    runpy.run_module('tflint_fn', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'numpy'))\n"
+        "print('IMPORTED:', heavy)\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    assert "IMPORTED: []" in result.stdout, result.stdout + result.stderr
+    assert "TFF101" in result.stdout
+
+
+def test_noqa_and_ignore_comments(tmp_path):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        @tf.function
+        def step(x):
+            print(x)  # noqa: TFF101
+            print(x)  # noqa: TFF1
+            print(x)  # noqa
+            print(x)  # tflint-fn: ignore[print-in-graph]
+            print(x)  # noqa: TFF201
+            return x
+        """
+    )
+    (tmp_path / "a.py").write_text(source)
+    document = json.loads(run_cli("a.py", "--format", "json", cwd=tmp_path).stdout)
+    assert [(f["code"], f["start"]["line"]) for f in document["findings"]] == [("TFF101", 10)]
+
+
+def test_skip_file(tmp_path):
+    (tmp_path / "a.py").write_text("# tflint-fn: skip-file\n" + BAD)
+    assert run_cli("a.py", cwd=tmp_path).returncode == 0
+
+
+def test_pyproject_configuration(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.tflint-fn]\nignore = ["TFF201"]\nexclude = ["generated/"]\n'
+        'per-file-ignores = {"tests/*" = ["TFF1"]}\ngraph-decorators = ["mylib.traced"]\n'
+    )
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "x.py").write_text(BAD)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.py").write_text(BAD)
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "b.py").write_text("import tensorflow as tf\nfrom mylib import traced\n\n@traced\ndef f(x):\n    print(x)\n")
+    document = json.loads(run_cli(".", "--format", "json", cwd=tmp_path).stdout)
+    assert [(f["path"], f["code"]) for f in document["findings"]] == [("a.py", "TFF101"), ("b.py", "TFF101")]
+    # Command-line flags override the file.
+    document = json.loads(run_cli(".", "--format", "json", "--ignore", "TFF101", cwd=tmp_path).stdout)
+    assert {f["code"] for f in document["findings"]} == {"TFF201"}
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ('[tool.tflint-fn]\nselekt = ["TFF1"]\n', "unknown key `selekt`"),
+        ('[tool.tflint-fn]\nselect = "TFF1"\n', "`select` must be a list of strings"),
+        ('[tool.tflint-fn]\nselect = ["TFF9"]\n', "unknown rule selector `TFF9`"),
+        ('[tool.tflint-fn.dynamic]\ntimeout = "60"\n', "`dynamic.timeout` has the wrong type"),
+        ('[tool.tflint-fn\n', "pyproject.toml"),
+    ],
+)
+def test_bad_configuration_is_exit_2_naming_the_key(tmp_path, table, message):
+    (tmp_path / "pyproject.toml").write_text(table)
+    (tmp_path / "a.py").write_text(CLEAN)
+    result = run_cli("a.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_errors_are_findings_and_other_files_still_checked(tmp_path):
+    (tmp_path / "broken.py").write_text("import tensorflow as tf\ndef f(:\n    pass\n")
+    (tmp_path / "latin.py").write_bytes(b"x = '\xff'\n")
+    (tmp_path / "bad.py").write_text(BAD)
+    result = run_cli(".", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    found = {(f["path"], f["code"]) for f in document["findings"]}
+    assert ("broken.py", "TFF001") in found
+    assert ("latin.py", "TFF001") in found
+    assert ("bad.py", "TFF101") in found
+    broken = next(f for f in document["findings"] if f["path"] == "broken.py")
+    assert broken["start"]["line"] == 2
+    assert broken["message"].startswith("syntax error")
+
+
+def test_stdin_buffer_reported_under_its_name(tmp_path):
+    result = run_cli("--format", "json", "--stdin-filename", "src/model.py", "-", cwd=tmp_path, stdin=BAD)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert {f["path"] for f in document["findings"]} == {"src/model.py"}
+
+
+def test_rule_command(tmp_path):
+    result = run_cli("rule", "TFF101", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("# TFF101 print-in-graph")
+    by_name = run_cli("rule", "print-in-graph", cwd=tmp_path)
+    assert by_name.stdout == result.stdout
+    listing = run_cli("rule", "--all", "--format", "json", cwd=tmp_path)
+    rules = json.loads(listing.stdout)
+    assert {"code": "TFF101", "name": "print-in-graph", "severity": "error"}.items() <= rules[1].items()
+    assert run_cli("rule", "TFF999", cwd=tmp_path).returncode == 2
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("tflint-fn, version ")

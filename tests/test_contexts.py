@@ -1,0 +1,322 @@
+"""Which functions are traced, resolved by what names refer to, not by spelling.
+
+Each function under test prints; a function is traced exactly when its
+``print`` is reported (TFF101), so the probe is the real pipeline.
+"""
+
+import textwrap
+
+import pytest
+
+from tests.conftest import lint_paths
+
+
+def traced(findings) -> set[str]:
+    return {f.function for f in findings if f.code == "TFF101"}
+
+
+@pytest.mark.parametrize(
+    "header, decorator",
+    [
+        ("import tensorflow as tf", "@tf.function"),
+        ("import tensorflow as tf", "@tf.function(jit_compile=True, reduce_retracing=True)"),
+        ("import tensorflow", "@tensorflow.function"),
+        ("import tensorflow as anything", "@anything.function()"),
+        ("from tensorflow import function", "@function"),
+        ("from tensorflow import function as graph", "@graph"),
+        ("import tensorflow as tf", "@tf.compat.v2.function"),
+        ("import tensorflow.compat.v2 as tf", "@tf.function"),
+        ("import tensorflow.compat.v1 as tf", "@tf.function(autograph=True)"),
+    ],
+)
+def test_tf_function_spellings(lint, header, decorator):
+    source = f"{header}\n\n{decorator}\ndef step(x):\n    print(x)\n    return x\n"
+    assert traced(lint(source)) == {"step"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A decorator named `function` that is not TensorFlow's.
+        "from mylib import function\n\n@function\ndef step(x):\n    print(x)\n",
+        # `tf` bound to something else.
+        "import tensorflow_probability as tf\n\n@tf.function\ndef step(x):\n    print(x)\n",
+        # Not decorated, never called from traced code.
+        "import tensorflow as tf\n\ndef step(x):\n    print(x)\n",
+    ],
+)
+def test_look_alike_decorators_are_not_traced(lint, source):
+    assert traced(lint(source)) == set()
+
+
+def test_wrapping_forms(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def a(x):
+            print(x)
+
+        def b(x):
+            print(x)
+
+        class Trainer:
+            def __init__(self):
+                self.fast = tf.function(self.slow, reduce_retracing=True)
+
+            def slow(self, x):
+                print(x)
+
+        g = tf.function(a)
+        y = tf.function(b)(tf.constant(1.0))
+        lam = tf.function(lambda x: print(x))
+        """
+    )
+    assert traced(lint(source)) == {"a", "b", "Trainer.slow", "<lambda>"}
+
+
+@pytest.mark.parametrize(
+    "header, base",
+    [
+        ("import tensorflow as tf", "tf.keras.layers.Layer"),
+        ("import tensorflow as tf", "tf.keras.Model"),
+        ("from tensorflow import keras", "keras.layers.Layer"),
+        ("import keras", "keras.Model"),
+        ("from keras import layers", "layers.Dense"),
+        ("import tf_keras", "tf_keras.layers.Layer"),
+    ],
+)
+def test_keras_methods(lint, header, base):
+    source = textwrap.dedent(
+        f"""
+        {header}
+
+        class Block({base}):
+            def build(self, input_shape):
+                print(input_shape)
+
+            def call(self, inputs, training=False):
+                print(inputs)
+                return inputs
+
+            def train_step(self, data):
+                print(data)
+
+            def test_step(self, data):
+                print(data)
+
+            def predict_step(self, data):
+                print(data)
+
+            def summary_line(self):
+                print("not traced")
+        """
+    )
+    assert traced(lint(source)) == {"Block.call", "Block.train_step", "Block.test_step", "Block.predict_step"}
+
+
+def test_keras_subclass_chain_across_modules(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "base.py").write_text(
+        "import tensorflow as tf\n\nclass Base(tf.keras.layers.Layer):\n    pass\n"
+    )
+    (tmp_path / "pkg" / "model.py").write_text(
+        "from pkg.base import Base\n\nclass Child(Base):\n    def call(self, x):\n        print(x)\n"
+    )
+    (tmp_path / "pkg" / "other.py").write_text(
+        "import tensorflow as tf\n\nclass Plain:\n    def call(self, x):\n        print(x)\n"
+    )
+    assert traced(lint_paths(tmp_path, ["pkg"])) == {"Child.call"}
+
+
+def test_tf_data_transformations(lint):
+    source = textwrap.dedent(
+        """
+        import functools
+        import tensorflow as tf
+
+        def parse(x):
+            print(x)
+            return x
+
+        def keep(x):
+            print(x)
+            return True
+
+        def add(state, x):
+            print(x)
+            return state + x
+
+        def scale(x, factor):
+            print(x)
+            return x * factor
+
+        def load(path):
+            ds = tf.data.TFRecordDataset(path)
+            ds = ds.map(parse).filter(keep)
+            total = ds.reduce(0, add)
+            return ds.map(functools.partial(scale, factor=2)), total
+
+        train_ds = tf.data.Dataset.range(3).batch(2).map(lambda v: print(v))
+        """
+    )
+    assert traced(lint(source)) == {"parse", "keep", "add", "scale", "<lambda>"}
+
+
+def test_map_on_non_datasets_is_not_traced(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+        import pandas as pd
+
+        def fmt(v):
+            print(v)
+            return v
+
+        frame = pd.DataFrame({"a": [1]})
+        frame["a"].map(fmt)
+        result = list(map(fmt, [1, 2]))
+        """
+    )
+    assert traced(lint(source)) == set()
+
+
+def test_py_function_bodies_are_eager(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def eager_part(x):
+            print(x)
+            return x
+
+        @tf.function
+        def step(x):
+            a = tf.py_function(eager_part, [x], tf.float32)
+            b = tf.numpy_function(eager_part, [x], tf.float32)
+            return a + b
+        """
+    )
+    assert traced(lint(source)) == set()
+
+
+def test_do_not_convert_helpers_are_traced_without_autograph(lint):
+    # TensorFlow 2.21: a do_not_convert helper called from a tf.function still
+    # runs in the graph (print once, .numpy() fails); only AutoGraph is off.
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        @tf.autograph.experimental.do_not_convert
+        def helper(x):
+            print(x)
+            return float(x)
+
+        @tf.function
+        def step(x):
+            return helper(tf.reduce_sum(x))
+        """
+    )
+    findings = lint(source)
+    assert traced(findings) == {"helper"}
+    assert "TFF202" in {f.code for f in findings}  # float() with AutoGraph off
+
+
+def test_transitive_helpers_across_modules_with_chain(tmp_path):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "util.py").write_text(
+        "def normalize(x):\n    print(x)\n    return deeper(x)\n\n"
+        "def deeper(x):\n    print(x)\n    return x\n\n"
+        "def unused(x):\n    print(x)\n"
+    )
+    (tmp_path / "proj" / "train.py").write_text(
+        "import tensorflow as tf\nfrom . import util\nfrom .util import normalize\n\n"
+        "@tf.function\ndef train_step(x):\n    return normalize(x) + util.deeper(x)\n"
+    )
+    findings = lint_paths(tmp_path, ["proj"])
+    assert traced(findings) == {"normalize", "deeper"}
+    deeper = next(f for f in findings if f.function == "deeper")
+    assert deeper.context.kind == "called-from"
+    chain = [(link.function, link.path, link.line) for link in deeper.context.chain]
+    assert chain[-1] == ("train_step", "proj/train.py", 6)
+    assert chain[0][0] == "deeper"
+    assert deeper.context.describe().endswith("(root, proj/train.py:6)")
+
+
+def test_methods_called_through_self_and_super(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        class Base(tf.Module):
+            def shared(self, x):
+                print(x)
+                return x
+
+        class Model(Base):
+            def helper(self, x):
+                print(x)
+                return super().shared(x)
+
+            @tf.function
+            def __call__(self, x):
+                return self.helper(x)
+
+            def eager_only(self, x):
+                print(x)
+        """
+    )
+    assert traced(lint(source)) == {"Model.helper", "Base.shared"}
+
+
+def test_configured_graph_decorator(tmp_path):
+    (tmp_path / "a.py").write_text("from mylib import traced\n\n@traced\ndef step(x):\n    print(x)\n")
+    assert traced(lint_paths(tmp_path, ["a.py"])) == set()
+    assert traced(lint_paths(tmp_path, ["a.py"], graph_decorators=["mylib.traced"])) == {"step"}
+
+
+def test_project_wrapper_of_tf_function_is_detected_with_its_defaults(tmp_path):
+    (tmp_path / "common.py").write_text(
+        "import tensorflow as tf\n\n"
+        "def function(*args, **kwargs):\n"
+        "    autograph = kwargs.pop('autograph', False)\n"
+        "    return tf.function(*args, autograph=autograph, **kwargs)\n"
+    )
+    (tmp_path / "agent.py").write_text(
+        "import tensorflow as tf\nimport common\n\n"
+        "@common.function\ndef off(x):\n    print(x)\n    return float(tf.reduce_sum(x))\n\n"
+        "@common.function(autograph=True)\ndef on(x):\n    print(x)\n    return float(tf.reduce_sum(x))\n"
+    )
+    findings = lint_paths(tmp_path, ["."])
+    assert traced(findings) == {"off", "on"}
+    conversions = {f.function for f in findings if f.code == "TFF202"}
+    assert conversions == {"off"}
+
+
+def test_eager_only_branches_are_skipped(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        @tf.function
+        def step(x):
+            if tf.executing_eagerly():
+                print(x.numpy())
+            if not tf.executing_eagerly():
+                return x
+            else:
+                print(x.numpy())
+            return x
+        """
+    )
+    assert lint(source) == []
+
+
+def test_file_without_tensorflow_imported_by_traced_code_is_analysed(tmp_path):
+    (tmp_path / "helpers.py").write_text("def f(x):\n    print(x)\n    return x\n")
+    (tmp_path / "main.py").write_text("import tensorflow as tf\nimport helpers\n\n@tf.function\ndef g(x):\n    return helpers.f(x)\n")
+    (tmp_path / "standalone.py").write_text("def f(x):\n    print(x)\n")
+    assert traced(lint_paths(tmp_path, ["."])) == {"f"}
+    assert {f.path for f in lint_paths(tmp_path, ["."])} == {"helpers.py"}

@@ -1,0 +1,220 @@
+"""Look-alikes that are fine under tf.function must give no finding."""
+
+import textwrap
+
+import pytest
+
+FINE = {
+    "python-flag": """
+        import tensorflow as tf
+
+        class Block(tf.keras.layers.Layer):
+            def call(self, inputs, training=False):
+                if training:
+                    inputs = inputs * 2
+                if bool(training):
+                    inputs = inputs + 1
+                return inputs
+        """,
+    "unrolled-range-loop-building-a-list": """
+        import tensorflow as tf
+
+        @tf.function
+        def stack3(x):
+            outputs = []
+            for i in range(3):
+                outputs.append(x * i)
+            return tf.stack(outputs)
+        """,
+    "python-values-from-shapes": """
+        import math
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, scale=1.0):
+            depth = x.shape[-1]
+            rank = x.shape.rank
+            n = np.prod(x.shape[1:])
+            y = x * math.sqrt(depth) * float(scale) * np.float32(2.0) * math.pi
+            return tf.reshape(y, [-1, n]) if rank == 2 else y
+        """,
+    "autograph-converts-these": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            total = 0.0
+            for row in x:
+                total += row
+            if x[0] > 0:
+                total = total * 2
+            n = len(x) + int(x[0]) + float(x[1])
+            return sorted(x), total, n
+        """,
+    "helper-given-python-numbers": """
+        import numpy as np
+        import tensorflow as tf
+
+        def make_mask(length):
+            return np.tril(np.ones((length, length)))
+
+        @tf.function
+        def f(x):
+            return x * make_mask(4)
+        """,
+    "unpacking-multi-output-ops": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            a, b = tf.split(x, 2)
+            c, d = tf.unstack(x)
+            mean, var = tf.nn.moments(x, axes=[0])
+            values, indices = tf.math.top_k(x, 2)
+            return a + b + c + d + mean + var + values
+        """,
+    "create-once-guards": """
+        import tensorflow as tf
+
+        class Counter(tf.Module):
+            def __init__(self):
+                self.v = None
+                self.total = tf.Variable(0.0)
+
+            @tf.function
+            def __call__(self, x):
+                if self.v is None:
+                    self.v = tf.Variable(tf.zeros_like(x))
+                self.total.assign_add(tf.reduce_sum(x))
+                self.v.assign(x)
+                return self.v
+        """,
+    "isinstance-narrowing": """
+        import tensorflow as tf
+
+        def to_pair(size):
+            if isinstance(size, (list, tuple)):
+                height, width = size
+                return height, width
+            if not tf.is_tensor(size):
+                return bool(size), size
+            return size[0], size[1]
+
+        @tf.function
+        def f(x):
+            return to_pair(tf.shape(x))
+        """,
+    "backend-constant-dead-branch": """
+        import numpy as np
+        import tensorflow as tf
+
+        JAX_MODE = False
+
+        @tf.function
+        def f(x):
+            if JAX_MODE:
+                return np.asarray(x)
+            return x
+        """,
+    "local-and-trace-local-state": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            cache = {}
+            count = 0
+
+            def body(v):
+                nonlocal count
+                count += 1
+                cache["last"] = v
+                return v * 2
+
+            return tf.map_fn(body, x)
+        """,
+    "static-dims-that-are-known": """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+        def f(x):
+            width = x.shape[1]
+            batch = tf.shape(x)[0]
+            return tf.zeros([batch, width * 2])
+        """,
+    "eager-loop-around-tf-function": """
+        import random
+        import time
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def step(x):
+            return x * 2
+
+        history = []
+        for epoch in range(3):
+            start = time.time()
+            loss = step(tf.constant(random.random()))
+            history.append(loss.numpy())
+            print(epoch, np.mean(history), time.time() - start)
+        """,
+    "keras-metadata-on-first-trace": """
+        import tensorflow as tf
+
+        class Block(tf.keras.layers.Layer):
+            def call(self, inputs):
+                if not self.built:
+                    self.dense = tf.keras.layers.Dense(3)
+                self.output_spec = inputs.shape
+                self._names = ["a", "b"]
+                return inputs
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FINE))
+def test_fine_code_gives_no_finding(lint, name):
+    findings = lint(textwrap.dedent(FINE[name]))
+    assert findings == [], [f"{f.start.line}: {f.code} {f.message}" for f in findings]
+
+
+def test_helper_params_take_tensorness_from_call_sites(lint):
+    source = textwrap.dedent(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        def scale(values, n):
+            return np.mean(values) * np.arange(n)
+
+        @tf.function
+        def f(x):
+            return scale(tf.reduce_sum(x), 3)
+        """
+    )
+    findings = lint(source)
+    assert [(f.code, f.start.line, f.start.column) for f in findings] == [("TFF203", 6, 12)]
+
+
+def test_return_of_helpers_is_tensor_only_when_every_path_is(lint):
+    source = textwrap.dedent(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        def normalized(x):
+            return tf.cast(x, tf.float32) / 255.0
+
+        def static_or_tensor(x):
+            if x.shape[0] is not None:
+                return x.shape[0]
+            return tf.shape(x)[0]
+
+        @tf.function
+        def f(x):
+            a = np.sqrt(static_or_tensor(x))
+            return np.mean(normalized(x)) + a
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF203", 16)]
