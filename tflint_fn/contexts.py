@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from tflint_fn.cstwalk import find_all
-from tflint_fn.names import dotted_name
+from tflint_fn.names import canonical, dotted_name
 from tflint_fn.summary import DATASET_FUNCTION_ARGUMENT, ClassInfo, FunctionInfo, ModuleInfo, is_python_container
 from tflint_fn.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
 from tflint_fn.walker import CallSite, FunctionWalker, Resolver
@@ -28,6 +28,7 @@ KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
 # Parameters that hold Python flags by convention, even without a default.
 PYTHON_FLAG_PARAMS = frozenset({"training", "is_training", "return_dict", "return_state"})
 _MAX_WALKS = 8
+_KERAS2_PREFIXES = ("tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras")
 _DATASET_NAME = re.compile(r"(^|_)(ds|dataset|datasets|data_set)(_|$)|dataset", re.IGNORECASE)
 
 
@@ -90,6 +91,7 @@ class Project:
         self._dataset_names: dict[int, set[str]] = {}
         self._wrappers: dict[int, TfFunctionOptions | None] = {}
         self._containers: dict[str, frozenset[str]] = {}
+        self._subclasses: dict[str, list[ClassInfo]] | None = None
         self.no_autograph: set[int] = set()  # id(FunctionInfo) of do_not_convert functions
         self.traces: dict[int, Trace] = {}  # id(FunctionInfo) ->
 
@@ -122,6 +124,31 @@ class Project:
             return None
         return self._lookup(f"{target}.{tail}" if tail else target, table, depth + 1)
 
+    def external_name(self, qualified: str, depth: int = 0) -> str | None:
+        """The outside name a project name re-exports, if any.
+
+        ``from keras_cv.src.backend import keras`` where that package does
+        ``import keras``: ``keras_cv.src.backend.keras.layers.Layer`` is
+        ``keras.layers.Layer``. Star imports of one outside module count too.
+        """
+        prefix = self._module_prefix(qualified)
+        if prefix is None:
+            return canonical(qualified)
+        if prefix == qualified or depth > 5:
+            return None
+        module = self.modules[prefix]
+        rest = qualified[len(prefix) + 1 :]
+        head, _, tail = rest.partition(".")
+        target = module.imports.aliases.get(head)
+        if target is None:
+            if head in module.module_names:
+                return None  # defined in the project
+            outside = {canonical(star) for star in module.imports.star_modules if not self.owns(star)}
+            if len(outside) != 1:
+                return None
+            target = f"{outside.pop()}.{head}"
+        return self.external_name(f"{target}.{tail}" if tail else target, depth + 1)
+
     def function(self, qualified: str) -> FunctionInfo | None:
         return self._lookup(qualified, self.functions)
 
@@ -144,8 +171,27 @@ class Project:
             else:
                 qualified = written
             project_class = self.class_(qualified)
-            result.append(project_class.key if project_class is not None else qualified)
+            if project_class is not None:
+                result.append(project_class.key)
+            else:
+                result.append(self.external_name(qualified) or qualified)
         return result
+
+    def subclasses(self, class_key: str) -> list[ClassInfo]:
+        """Project classes that derive, directly or not, from ``class_key``."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for class_info in self.classes.values():
+                for base in self.base_keys(class_info):
+                    self._subclasses.setdefault(base, []).append(class_info)
+        found, pending, seen = [], [class_key], {class_key}
+        while pending:
+            for child in self._subclasses.get(pending.pop(), []):
+                if child.key not in seen:
+                    seen.add(child.key)
+                    found.append(child)
+                    pending.append(child.key)
+        return found
 
     def method(self, class_key: str, name: str, skip_own: bool = False) -> FunctionInfo | None:
         seen: set[str] = set()
@@ -193,6 +239,28 @@ class Project:
         self._containers[class_key] = result
         return result
 
+    def keras_autograph(self, class_key: str, depth: int = 0) -> bool:
+        """Whether Keras converts this class's ``call``/``train_step`` with AutoGraph.
+
+        Keras 2 (``tf_keras``) does; Keras 3 (``keras``, and ``tf.keras`` from
+        TensorFlow 2.16 on) does not, even under ``model.fit`` (checked with
+        TensorFlow 2.21 / Keras 3.15), so a tensor ``if`` there raises.
+        """
+        class_info = self.classes.get(class_key)
+        if class_info is None or depth > 20:
+            return False
+        module = class_info.module
+        for written in class_info.base_names():
+            head, _, rest = written.partition(".")
+            target = module.imports.aliases.get(head)
+            raw = f"{target}.{rest}" if target and rest else (target or written)
+            if raw.startswith(_KERAS2_PREFIXES):
+                return True
+            project_class = self.class_(self.base_keys(class_info)[class_info.base_names().index(written)])
+            if project_class is not None and self.keras_autograph(project_class.key, depth + 1):
+                return True
+        return False
+
     def is_keras_class(self, class_key: str, depth: int = 0) -> bool:
         cached = self._keras.get(class_key)
         if cached is not None:
@@ -221,10 +289,11 @@ class Project:
             for class_info in module.classes.values():
                 if not self.is_keras_class(class_info.key):
                     continue
+                autograph = self.keras_autograph(class_info.key)
                 for name in KERAS_TRACED_METHODS:
                     method = class_info.methods.get(name)
                     if method is not None:
-                        roots.append(self._keras_root(method))
+                        roots.append(self._keras_root(method, autograph))
             for candidate in module.root_candidates:
                 root = self._call_root(module, candidate)
                 if root is not None:
@@ -325,7 +394,7 @@ class Project:
             autograph=options.autograph, options=options,
         )
 
-    def _keras_root(self, method: FunctionInfo) -> Trace:
+    def _keras_root(self, method: FunctionInfo, autograph: bool) -> Trace:
         params: dict[str, Taint] = {}
         unknown_dims: dict[str, frozenset[int]] = {}
         for index, param in enumerate(method.bound_params()):
@@ -336,7 +405,7 @@ class Project:
                 params[param.name] = PYTHON
             else:
                 params[param.name] = MAYBE_TENSOR
-        return Trace(method, "keras", None, method.node, method.module, params, unknown_dims)
+        return Trace(method, "keras", None, method.node, method.module, params, unknown_dims, autograph=autograph)
 
     def _call_root(self, module: ModuleInfo, candidate) -> Trace | None:
         call: cst.Call = candidate.call
@@ -462,7 +531,10 @@ class Project:
 
     def _propagate(self, caller: Trace, call: CallSite, callee: FunctionInfo, queue: deque) -> None:
         params = _bind_arguments(callee, call)
-        autograph = caller.autograph and id(callee) not in self.no_autograph
+        # AutoGraph converts called functions, but not do_not_convert ones nor
+        # generators; tf.map_fn & co. convert their function themselves.
+        converts = caller.autograph or call.passed_as_callback
+        autograph = converts and id(callee) not in self.no_autograph and not is_generator(callee)
         existing = self.traces.get(id(callee))
         if existing is None:
             trace = Trace(callee, "called-from", caller, call.node, caller.function.module, params, autograph=autograph)
@@ -477,6 +549,13 @@ class Project:
         existing.autograph = existing.autograph or autograph
         if changed:
             queue.append(existing)
+
+
+def is_generator(function: FunctionInfo) -> bool:
+    if not isinstance(function.node, cst.FunctionDef):
+        return False
+    skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return bool(find_all(function.node.body, cst.Yield, skip=skip))
 
 
 def _is_keras_base(qualified: str) -> bool:

@@ -34,6 +34,8 @@ _CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tf_keras.src.", "keras."),
     ("tf_keras.", "keras."),
     ("keras.src.", "keras."),
+    ("keras_core.src.", "keras."),
+    ("keras_core.", "keras."),
     ("keras.api.", "keras."),
     ("keras._tf_keras.keras.", "keras."),
 )
@@ -102,6 +104,7 @@ class ImportTable:
         self.is_package = is_package
         self.aliases: dict[str, str] = {}
         self.imported_modules: set[str] = set()  # every module an import may load
+        self.star_modules: list[str] = []  # `from X import *`
 
     def _bind(self, local: str, qualified: str) -> None:
         self.aliases.setdefault(local, qualified)
@@ -128,6 +131,7 @@ class ImportTable:
             return
         self.imported_modules.add(base)
         if isinstance(node.names, cst.ImportStar):
+            self.star_modules.append(base)
             return
         for alias in node.names:
             name = module_dotted(alias.name)

@@ -140,6 +140,7 @@ class ModuleInfo:
     container_globals: set[str] = field(default_factory=set)  # hold a list/dict/set
     false_constants: set[str] = field(default_factory=set)  # `JAX_MODE = False`, never rebound
     module_names_seen: set[str] = field(default_factory=set)
+    rng_globals: set[str] = field(default_factory=set)  # hold a NumPy/Python random generator
     root_candidates: list[RootCandidate] = field(default_factory=list)
     lambdas: dict[int, FunctionInfo] = field(default_factory=dict)  # id(node) ->
 
@@ -166,16 +167,32 @@ class _StatementPass:
 
     def run(self) -> None:
         self._block(self.module.tree.body, function=None, class_info=None, prefix="")
+        # A name assigned twice at the top level of the module (not in
+        # alternative branches) is rebound there: traced code freezes one value.
+        counts: dict[str, int] = {}
+        for statement in self.module.tree.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                        for name in _assigned_names(small):
+                            counts[name] = counts.get(name, 0) + (2 if isinstance(small, cst.AugAssign) else 1)
+        self.module.reassigned_globals.update(name for name, count in counts.items() if count > 1)
 
-    def _block(self, statements, function, class_info, prefix) -> None:
+    def _block(self, statements, function, class_info, prefix, guards=()) -> None:
         for statement in statements:
-            self._statement(statement, function, class_info, prefix)
+            self._statement(statement, function, class_info, prefix, guards)
 
-    def _statement(self, node, function, class_info, prefix) -> None:
+    def _statement(self, node, function, class_info, prefix, guards=()) -> None:
         module = self.module
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
-                self._small(small, function)
+                self._small(small, function, guards)
+        elif isinstance(node, cst.If):
+            inner = (*guards, node.test)
+            self._block(_suite_statements(node.body), function, class_info, prefix, inner)
+            if node.orelse is not None:
+                orelse = [node.orelse] if isinstance(node.orelse, cst.If) else _suite_statements(node.orelse.body)
+                self._block(orelse, function, class_info, prefix, inner)
         elif isinstance(node, cst.FunctionDef):
             qualname = prefix + node.name.value
             info = FunctionInfo(
@@ -202,9 +219,9 @@ class _StatementPass:
             self._block(_body(node), function, info, qualname + ".")
         else:
             for block in _child_blocks(node):
-                self._block(block, function, class_info, prefix)
+                self._block(block, function, class_info, prefix, guards)
 
-    def _small(self, node, function) -> None:
+    def _small(self, node, function, guards=()) -> None:
         module = self.module
         if isinstance(node, cst.Import):
             module.imports.add_import(node)
@@ -223,18 +240,31 @@ class _StatementPass:
             if function is None:
                 module.module_names.update(targets)
             elif targets and function.declared_globals:
-                module.reassigned_globals.update(function.declared_globals.intersection(targets))
+                rebound = function.declared_globals.intersection(targets)
+                # `if X is None: X = ...` fills X once, lazily: not a reassignment.
+                lazily = {name for name in rebound if any(_test_mentions(test, name) for test in guards)}
+                module.reassigned_globals.update(rebound - lazily)
             value = getattr(node, "value", None)
             if value is not None and _creates_variable(value, module.imports):
                 module.variable_globals.update(targets)
             if function is None and value is not None and is_python_container(value, module.imports):
                 module.container_globals.update(targets)
+            if function is None and value is not None and _creates_random_generator(value, module.imports):
+                module.rng_globals.update(targets)
             if function is None and isinstance(node, cst.Assign):
                 if isinstance(value, cst.Name) and value.value == "False" and not targets & module.module_names_seen:
                     module.false_constants.update(targets)
                 else:
                     module.false_constants.difference_update(targets)
                 module.module_names_seen.update(targets)
+
+
+def _suite_statements(suite: cst.BaseSuite):
+    return suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(suite.body)]
+
+
+def _test_mentions(test: cst.BaseExpression, name: str) -> bool:
+    return any(node.value == name for node in find_all(test, cst.Name))
 
 
 def _body(node: cst.FunctionDef | cst.ClassDef):
@@ -305,6 +335,18 @@ def is_python_container(value: cst.BaseExpression, imports: ImportTable) -> bool
             return True
         return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
     return False
+
+
+_RANDOM_GENERATORS = frozenset(
+    {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random"}
+)
+
+
+def _creates_random_generator(value: cst.BaseExpression, imports: ImportTable) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    name = dotted_name(value.func)
+    return name is not None and imports.resolve_dotted(name) in _RANDOM_GENERATORS
 
 
 def _creates_variable(value: cst.BaseExpression, imports: ImportTable) -> bool:

@@ -64,13 +64,6 @@ def meet_all(taints) -> Taint:
     return Taint(level) if level > NONE else PYTHON
 
 
-def join_all(taints) -> Taint:
-    result = PYTHON
-    for taint in taints:
-        result = result.join(taint)
-    return result
-
-
 # --- what TensorFlow and Keras calls return ---------------------------------
 
 # Namespaces under ``tensorflow.`` whose callables do not return tensors.
@@ -144,6 +137,7 @@ _KERAS_NON_TENSOR_FUNCTIONS = frozenset(
         "batch_get_value", "clear_session", "set_floatx", "set_epsilon",
         "get", "serialize", "deserialize", "standardize_dtype", "is_tensor",
         "backend", "get_uid", "count_params", "manual_variable_initialization",
+        "shape",  # keras.ops.shape returns a tuple
     }
 )
 

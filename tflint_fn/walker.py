@@ -37,7 +37,6 @@ from tflint_fn.tensors import (
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
     Taint,
-    join_all,
     meet_all,
     taint_of_api_call,
 )
@@ -339,6 +338,9 @@ class FunctionWalker:
                     self._bind(element.value, PYTHON, None)
                 elif source_elements is not None:
                     self._bind(element, self.taint(source_elements[index]), source_elements[index])
+                elif value.kind == SHAPE and value.origin is not None:
+                    # batch, width = x.shape
+                    self._bind(element, Taint(NONE, STATIC_DIM, (value.origin[0], index)), None)
                 else:
                     element_taint = Taint(MAYBE) if value.level >= MAYBE else PYTHON
                     self._bind(element, element_taint, None)
@@ -384,13 +386,14 @@ class FunctionWalker:
             operand = self.expr(node.expression)
             return Taint(operand.level)
         if isinstance(node, cst.BooleanOperation):
-            return _arith(self.expr(node.left), self.expr(node.right))
+            # `a or b` is one of its operands: either path.
+            return self.expr(node.left).join(self.expr(node.right))
         if isinstance(node, cst.Comparison):
             taints = [self.expr(node.left)]
             taints += [self.expr(c.comparator) for c in node.comparisons]
             if any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in node.comparisons):
                 return PYTHON
-            return Taint(join_all(taints).level)
+            return Taint(max(t.level for t in taints))
         if isinstance(node, cst.IfExp):
             self.expr(node.test)
             return self.expr(node.body).join(self.expr(node.orelse))
@@ -490,26 +493,31 @@ class FunctionWalker:
             return self._external_result(target.qualified, args)
         if target is not None:
             callee = self.resolver.function_of(target, self.function)
+            for override in self.resolver.overrides(target):
+                self.calls.append(CallSite(node, override, args, kwargs))
             if callee is not None:
                 self.calls.append(CallSite(node, callee, args, kwargs))
                 return self.return_of(callee) if self.return_of is not None else PYTHON
             if isinstance(target, ProjectName) and self.resolver.project.is_class(target.qualified):
                 return PYTHON  # constructing a project object
+        arguments = args + list(kwargs.values())
         if receiver is not None:
-            return self._method_result(func.attr.value, receiver, args)
-        return MAYBE_TENSOR if any(a.level >= MAYBE for a in args) else PYTHON
+            return self._method_result(func.attr.value, receiver, arguments, _origin(func.value))
+        return MAYBE_TENSOR if any(a.level >= MAYBE for a in arguments) else PYTHON
 
     def _external_result(self, qualified: str, args: list[Taint]) -> Taint:
         if "." not in qualified:  # a builtin
             if qualified == "abs" and args:
                 return args[0]
             if qualified in ("max", "min", "round", "pow", "divmod"):
-                return Taint(min(join_all(args).level, MAYBE))
+                return Taint(min(max((a.level for a in args), default=NONE), MAYBE))
             if qualified in _PYTHON_RESULT_BUILTINS:
                 return PYTHON
         return taint_of_api_call(qualified)
 
-    def _method_result(self, method: str, receiver: Taint, args: list[Taint]) -> Taint:
+    def _method_result(
+        self, method: str, receiver: Taint, args: list[Taint], origin: tuple[str, int] | None = None
+    ) -> Taint:
         if receiver.kind == TENSOR_ARRAY:
             if method in TENSOR_ARRAY_READS or method == "size":
                 return A_TENSOR
@@ -523,7 +531,7 @@ class FunctionWalker:
         if method in TENSOR_METHODS:
             return A_TENSOR
         if method in SHAPE_METHODS:
-            return Taint(NONE, SHAPE, None)
+            return Taint(NONE, SHAPE, origin)
         return PYTHON  # numpy(), to_numpy(), an unknown object's method: unknown
 
     def _record_callbacks(self, node: cst.Call, qualified: str) -> None:
@@ -624,8 +632,22 @@ class Resolver:
         if qualified is None:
             return None
         if self.project.owns(qualified):
+            if self.project.function(qualified) is None and self.project.class_(qualified) is None:
+                outside = self.project.external_name(qualified)
+                if outside is not None:
+                    return External(outside)
             return ProjectName(qualified)
         return External(canonical(qualified))
+
+    def overrides(self, target: Target) -> list[FunctionInfo]:
+        """For ``self.m()``, the ``m`` of project subclasses: any of them may run."""
+        if not isinstance(target, MethodRef) or target.via_super:
+            return []
+        return [
+            child.methods[target.method]
+            for child in self.project.subclasses(target.class_key)
+            if target.method in child.methods
+        ]
 
     def function_of(self, target: Target, caller: FunctionInfo | None = None) -> FunctionInfo | None:
         if isinstance(target, LocalFunction):
@@ -748,7 +770,22 @@ def _dead_branch(test: cst.BaseExpression, module: ModuleInfo) -> str | None:
 
 
 def _eager_only_branch(test: cst.BaseExpression, walker: FunctionWalker) -> str | None:
-    """'body' or 'orelse' when that branch of ``if test`` runs only eagerly."""
+    """'body' or 'orelse' when that branch of ``if test`` runs only eagerly.
+
+    ``tf.executing_eagerly()`` (also as one operand of ``and``), and
+    ``isinstance(x, np.ndarray)``: traced code sees tensors, never arrays.
+    """
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        if "body" in (_eager_only_branch(test.left, walker), _eager_only_branch(test.right, walker)):
+            return "body"
+        return None
+    if (
+        isinstance(test, cst.Call)
+        and dotted_name(test.func) == "isinstance"
+        and len(test.args) == 2
+        and walker.qualified(test.args[1].value) == "numpy.ndarray"
+    ):
+        return "body"
     negated = False
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         negated = not negated

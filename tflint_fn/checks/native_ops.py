@@ -44,14 +44,15 @@ class PythonConversionOfTensor(Check):
         if isinstance(node, cst.Call):
             yield from self._conversion(node, ctx)
         elif not ctx.autograph:
-            tests = [node.left, node.right] if isinstance(node, cst.BooleanOperation) else [node.test]
+            # `a and b` / `a or b` test only `a`; `b` is the value.
+            tests = [node.left] if isinstance(node, cst.BooleanOperation) else [node.test]
             for test in tests:
                 if ctx.is_tensor(test):
                     yield Report(
                         test,
-                        "a tensor used as a Python `bool` with AutoGraph off raises "
-                        "`OperatorNotAllowedInGraphError`; use `tf.cond`/`tf.where`/`tf.while_loop`, "
-                        "or leave AutoGraph on",
+                        f"a tensor used as a Python `bool` {_autograph_off(ctx)} raises "
+                        "`OperatorNotAllowedInGraphError`; use `tf.cond`/`tf.where`/`tf.while_loop` "
+                        "(or `keras.ops.cond`)",
                     )
 
     def _conversion(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -74,9 +75,19 @@ class PythonConversionOfTensor(Check):
             replacement = {"float": "tf.cast(x, tf.float32)", "int": "tf.cast(x, tf.int32)", "len": "tf.shape(x)[0]"}
             yield Report(
                 node,
-                f"`{qualified}()` of a symbolic tensor raises `TypeError` with AutoGraph off; "
+                f"`{qualified}()` of a symbolic tensor raises `TypeError` {_autograph_off(ctx)}; "
                 f"use `{replacement[qualified]}`",
             )
+
+
+def _autograph_off(ctx: CheckContext) -> str:
+    """Why AutoGraph does not convert this function, for messages."""
+    trace = ctx.trace
+    if trace.kind == "keras" and trace.parent is None:
+        return "in a Keras 3 method (Keras 3 does not apply AutoGraph)"
+    if trace.options is not None and not trace.options.autograph:
+        return "with `autograph=False`"
+    return "where AutoGraph is off"
 
 
 class NumpyOnTensor(Check):
@@ -138,7 +149,11 @@ class PythonAssertOnTensor(Check):
     node_types = (cst.Assert,)
 
     def check(self, node: cst.Assert, ctx: CheckContext) -> Iterator[Report]:
-        if not ctx.is_tensorish(node.test):
+        test = node.test
+        # A maybe-tensor may be a tuple or list of tensors, whose truth is plain
+        # Python; comparisons and `not` on it are tensor operations.
+        compares = isinstance(test, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation))
+        if not (ctx.is_tensor(test) or (compares and ctx.is_tensorish(test))):
             return
         yield Report(
             node,
@@ -164,11 +179,12 @@ class UnknownStaticDimension(Check):
     name = "unknown-static-dim"
     severity = "error"
     summary = "A static dimension (`x.shape[i]`) that is unknown (None) used as a value."
-    node_types = (cst.Call, cst.BinaryOperation)
+    node_types = (cst.Call, cst.BinaryOperation, cst.AugAssign)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
-        if isinstance(node, cst.BinaryOperation):
-            for operand in (node.left, node.right):
+        if isinstance(node, (cst.BinaryOperation, cst.AugAssign)):
+            operands = (node.left, node.right) if isinstance(node, cst.BinaryOperation) else (node.value,)
+            for operand in operands:
                 if self._unknown(operand, ctx):
                     yield self._report(operand, "arithmetic")
             return
@@ -218,7 +234,7 @@ class PythonIterationOverTensor(Check):
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
         if isinstance(node, cst.CompFor):
             if ctx.is_tensor(node.iter):
-                yield self._report(node.iter, "a comprehension")
+                yield self._report(node.iter, "a comprehension", ctx)
         elif isinstance(node, cst.Call):
             qualified = ctx.qualified(node.func)
             positional = [a.value for a in node.args if a.keyword is None]
@@ -227,19 +243,23 @@ class PythonIterationOverTensor(Check):
             if qualified in _ITERATING_BUILTINS or qualified in ("max", "min"):
                 for value in positional:
                     if ctx.is_tensor(value):
-                        yield self._report(value, f"`{qualified}()`")
+                        yield self._report(value, f"`{qualified}()`", ctx)
         elif isinstance(node, cst.Assign):
             if ctx.is_tensor(node.value) and any(
                 isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets
             ):
-                yield self._report(node.value, "tuple unpacking")
+                yield self._report(node.value, "tuple unpacking", ctx)
         elif not ctx.autograph and ctx.is_tensor(node.iter):
-            yield self._report(node.iter, "a `for` loop with AutoGraph off")
+            yield self._report(node.iter, f"a `for` loop {_autograph_off(ctx)}", ctx)
+            return
+        else:
+            return
 
     @staticmethod
-    def _report(node, how: str) -> Report:
+    def _report(node, how: str, ctx: CheckContext) -> Report:
+        instead = "a `for` loop (AutoGraph converts it), " if ctx.autograph else ""
         return Report(
             node,
             f"iterating a symbolic tensor with {how} raises `OperatorNotAllowedInGraphError`; "
-            "use a `for` loop (AutoGraph converts it), `tf.map_fn`, `tf.unstack`, or vectorized ops",
+            f"use {instead}`tf.map_fn`, `tf.unstack`, or vectorized ops",
         )

@@ -158,10 +158,11 @@ class OuterStateMutation(Check):
         if not empties and not any(carries_tensor(arg.value, ctx) for arg in node.args):
             return  # e.g. building a list of sub-layers on the first trace
         text = dotted_name(receiver) or "the container"
+        effect = "it empties the container only while tracing" if empties else "it stores symbolic tensors"
         yield Report(
             node,
             f"`{text}.{func.attr.value}(...)` runs once, at trace time, not on every call ({why}); "
-            "it stores symbolic tensors. Return values instead, or use `tf.TensorArray`/`tf.Variable`",
+            f"{effect}. Return values instead, or use `tf.TensorArray`/`tf.Variable`",
         )
 
     def _targets(self, node, targets, ctx: CheckContext, action: str) -> Iterator[Report]:
@@ -269,6 +270,15 @@ class TraceTimeValue(Check):
             if ctx.qualified(node.value) == "os.environ":
                 yield self._report(node, "os.environ[...]", "the environment")
             return
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ctx.module.rng_globals
+            and ctx.walker.is_outer_name(func.value.value)
+        ):
+            yield self._report(node, f"{func.value.value}.{func.attr.value}(...)", "NumPy randomness")
+            return
         qualified = ctx.qualified(node.func)
         if qualified is None or qualified in _NOT_FROZEN:
             return
@@ -333,13 +343,13 @@ class FrozenGlobal(Check):
             return
         if not ctx.walker.is_outer_name(name) or name in ctx.walker.local_names:
             return
-        if name in ctx.walker.global_names and ctx.guarded_by(node):
-            return
+        if name in ctx.walker.global_names:
+            return  # this function rebinds it: TFF102 reports that
         yield Report(
             node,
             f"`{name}` is a module global that is reassigned elsewhere; traced code captures its "
-            "value at the first trace and never sees a new one; pass it as a tensor argument or "
-            "keep it in a `tf.Variable`",
+            "value at the first trace and never sees a new one; if it must change, pass it as an "
+            "argument or keep it in a `tf.Variable`",
         )
 
 
@@ -358,8 +368,8 @@ class RecursiveTfFunction(Check):
         target = walker.resolve(node.func)
         if target is None or walker.resolver.function_of(target, trace.function) is not trace.function:
             return
-        if not any(ctx.is_tensorish(arg.value) for arg in node.args):
-            return  # Python arguments: one trace per value, no infinite recursion
+        if not any(ctx.is_tensor(arg.value) for arg in node.args):
+            return  # may be Python values: one trace per value, no infinite recursion
         yield Report(
             node,
             f"tf.function `{trace.function.name}` calls itself with a tensor argument: tracing "
