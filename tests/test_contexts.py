@@ -320,3 +320,93 @@ def test_file_without_tensorflow_imported_by_traced_code_is_analysed(tmp_path):
     (tmp_path / "standalone.py").write_text("def f(x):\n    print(x)\n")
     assert traced(lint_paths(tmp_path, ["."])) == {"f"}
     assert {f.path for f in lint_paths(tmp_path, ["."])} == {"helpers.py"}
+
+
+def test_keras3_methods_are_not_converted_but_keras2_ones_are(tmp_path):
+    # TensorFlow 2.21 / Keras 3.15: a tensor `if` in a Keras 3 `call` or
+    # `train_step` raises; tf_keras (Keras 2) converts `call` with AutoGraph.
+    body = "    def call(self, x):\n        if tf.reduce_sum(x) > 0:\n            return x\n        return -x\n"
+    (tmp_path / "k3.py").write_text("import keras\nimport tensorflow as tf\n\nclass A(keras.layers.Layer):\n" + body)
+    (tmp_path / "tfk.py").write_text("import tensorflow as tf\n\nclass A(tf.keras.layers.Layer):\n" + body)
+    (tmp_path / "k2.py").write_text("import tf_keras\nimport tensorflow as tf\n\nclass A(tf_keras.layers.Layer):\n" + body)
+    findings = lint_paths(tmp_path, ["."])
+    assert sorted((f.path, f.code) for f in findings) == [("k3.py", "TFF202"), ("tfk.py", "TFF202")]
+    assert "Keras 3" in findings[0].message
+
+
+def test_keras_reached_through_a_project_reexport(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "backend.py").write_text("import keras\nfrom keras.ops import *\n")
+    (tmp_path / "lib" / "layer.py").write_text(
+        "from lib.backend import keras\nfrom lib import backend as ops\n\n"
+        "class Drop(keras.layers.Layer):\n    def call(self, x):\n        print(x)\n"
+        "        shape = ops.shape(x)\n        assert shape[1:]\n        return x\n"
+    )
+    findings = lint_paths(tmp_path, ["lib"])
+    # keras.ops.shape returns a tuple: asserting it is plain Python.
+    assert [(f.function, f.code) for f in findings] == [("Drop.call", "TFF101")]
+
+
+def test_overrides_of_hooks_called_through_self_are_traced(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        class Augmentation(tf.keras.layers.Layer):
+            def call(self, images):
+                return self.augment(images)
+
+            def augment(self, images):
+                return images
+
+        class Flip(Augmentation):
+            def augment(self, images):
+                print(images)
+                return tf.image.flip_left_right(images)
+
+        class Unrelated:
+            def augment(self, images):
+                print(images)
+        """
+    )
+    findings = lint(source)
+    assert traced(findings) == {"Flip.augment"}
+    assert [link.function for link in findings[0].context.chain] == ["Flip.augment", "Augmentation.call"]
+
+
+def test_generator_helpers_are_not_converted(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def pieces(x):
+            if tf.reduce_any(x > 1.5):
+                yield x
+            yield x * 2
+
+        @tf.function
+        def f(x):
+            return tf.add_n(list(pieces(x)))
+        """
+    )
+    assert [(f.function, f.code, f.start.line) for f in lint(source)] == [("pieces", "TFF202", 5)]
+
+
+def test_map_fn_callbacks_are_converted_even_from_unconverted_code(lint):
+    source = textwrap.dedent(
+        """
+        import keras
+        import tensorflow as tf
+
+        def per_row(row):
+            if tf.reduce_sum(row) > 0:
+                return row
+            return -row
+
+        class Rows(keras.layers.Layer):
+            def call(self, x):
+                return tf.map_fn(per_row, x)
+        """
+    )
+    assert lint(source) == []

@@ -218,3 +218,110 @@ def test_return_of_helpers_is_tensor_only_when_every_path_is(lint):
         """
     )
     assert [(f.code, f.start.line) for f in lint(source)] == [("TFF203", 16)]
+
+
+def test_static_or_dynamic_dimension_idiom_is_fine_without_autograph(lint):
+    source = textwrap.dedent(
+        """
+        import keras
+        import tensorflow as tf
+
+        class Unroll(keras.layers.Layer):
+            def call(self, inputs):
+                iterations = inputs.shape[0] or tf.shape(inputs)[0]
+                if not tf.is_tensor(iterations) and iterations == 1:
+                    return inputs
+                if inputs.shape[1] is not None and tf.executing_eagerly():
+                    print(inputs.numpy())
+                return inputs
+        """
+    )
+    assert lint(source) == []
+
+
+def test_numpy_branch_is_never_taken_in_traced_code(lint):
+    source = textwrap.dedent(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def resize(x):
+            image = tf.image.resize(x, [8, 8])
+            if isinstance(x, np.ndarray):
+                return image.numpy()
+            return image
+        """
+    )
+    assert lint(source) == []
+
+
+def test_lazily_filled_global_is_not_frozen(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        MAPPING = None
+
+        def populate():
+            global MAPPING
+            if MAPPING is None:
+                MAPPING = tf.constant([0, 1, 2])
+
+        @tf.function
+        def decode(mask):
+            return tf.gather(MAPPING, mask)
+        """
+    )
+    assert lint(source) == []
+
+
+def test_module_level_rebinding_freezes_the_global(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        LR = 0.1
+
+        @tf.function
+        def scaled(x):
+            return x * LR
+
+        scaled(tf.constant(1.0))
+        LR = 0.5
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF106", 8)]
+
+
+def test_numpy_generator_objects_are_frozen(lint):
+    source = textwrap.dedent(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        rng = np.random.default_rng(0)
+
+        @tf.function
+        def noisy(x):
+            return x + rng.normal()
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF104", 9)]
+
+
+def test_shape_unpacking_and_get_shape_keep_unknown_dims(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+        def f(x):
+            batch, width = x.shape
+            a = batch * 2
+            b = x.get_shape()[0] * 2
+            c = width * 2
+            return tf.zeros([a, b, c])
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF206", 7), ("TFF206", 8)]

@@ -552,10 +552,11 @@ class Project:
 
 
 def is_generator(function: FunctionInfo) -> bool:
-    if not isinstance(function.node, cst.FunctionDef):
-        return False
-    skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-    return bool(find_all(function.node.body, cst.Yield, skip=skip))
+    if function.is_generator is None:
+        skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+        node = function.node
+        function.is_generator = isinstance(node, cst.FunctionDef) and bool(find_all(node.body, cst.Yield, skip=skip))
+    return function.is_generator
 
 
 def _is_keras_base(qualified: str) -> bool:

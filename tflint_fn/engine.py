@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,9 @@ def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] 
             if module is None:
                 continue
             modules[file.module] = module
+            # Trees stay alive to the end and hold no cycles: keep the cyclic
+            # collector from re-traversing them after every parse.
+            gc.freeze()
             for imported in module.imports.imported_modules:
                 for candidate in _module_prefixes(imported):
                     if candidate in by_module and candidate not in modules and candidate in texts:

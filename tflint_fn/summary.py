@@ -46,6 +46,7 @@ class FunctionInfo:
     nested: dict[str, "FunctionInfo"] = field(default_factory=dict)
     declared_globals: set[str] = field(default_factory=set)
     bindings: tuple | None = None  # cached by walker.scan_bindings
+    is_generator: bool | None = None  # cached by contexts.is_generator
 
     @property
     def name(self) -> str:
