@@ -56,3 +56,9 @@ def test_example(tmp_path, code, example):
     assert findings, "a bad example must produce a finding"
     assert {f.code for f in findings} == {code}, [f"{f.start.line}: {f.code}" for f in findings]
     assert {f.start.line for f in findings} == _marked_lines(example.code, code)
+
+
+def test_readme_lists_every_rule_with_registry_data():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        assert f"| {rule.code} | {rule.name} | {rule.severity} | {rule.summary} |" in readme
