@@ -19,10 +19,12 @@ def lint_source(tmp_path: Path, source: str, name: str = "example.py", **setting
     return lint_paths(tmp_path, [name], **settings)
 
 
-def lint_paths(cwd: Path, paths: list[str], graph_decorators=(), **flags):
+def lint_paths(cwd: Path, paths: list[str], graph_decorators=(), report_unused_suppressions=False, **flags):
     config = FileConfig(graph_decorators=list(graph_decorators))
+    if report_unused_suppressions:
+        flags["extend_select"] = [*flags.get("extend_select", []), "TFF002"]
     settings = resolve_settings(config, **flags)
-    return run(paths, settings, cwd).findings
+    return run(paths, settings, cwd, report_unused_suppressions=report_unused_suppressions).findings
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:

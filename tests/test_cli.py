@@ -219,8 +219,8 @@ def test_rule_command(tmp_path):
     by_name = run_cli("rule", "print-in-graph", cwd=tmp_path)
     assert by_name.stdout == result.stdout
     listing = run_cli("rule", "--all", "--format", "json", cwd=tmp_path)
-    rules = json.loads(listing.stdout)
-    assert {"code": "TFF101", "name": "print-in-graph", "severity": "error"}.items() <= rules[1].items()
+    rules = {rule["code"]: rule for rule in json.loads(listing.stdout)}
+    assert {"code": "TFF101", "name": "print-in-graph", "severity": "error"}.items() <= rules["TFF101"].items()
     assert run_cli("rule", "TFF999", cwd=tmp_path).returncode == 2
 
 

@@ -325,3 +325,91 @@ def test_shape_unpacking_and_get_shape_keep_unknown_dims(lint):
         """
     )
     assert [(f.code, f.start.line) for f in lint(source)] == [("TFF206", 7), ("TFF206", 8)]
+
+
+# False positives found on real packages (verified with TensorFlow 2.21 / Keras 3.15).
+REAL_CODE_LOOK_ALIKES = {
+    "init-scope-runs-eagerly": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            with tf.init_scope():
+                scale = tf.constant(2.0).numpy()
+            return x * scale
+        """,
+    "assert-not-on-a-dict": """
+        import keras
+
+        class Merge(keras.layers.Layer):
+            def call(self, inputs):
+                nodes, edges, extra = inputs
+                assert not extra
+                return nodes
+        """,
+    "int-of-a-dict-key-without-autograph": """
+        import keras
+
+        class Pyramid(keras.layers.Layer):
+            def call(self, inputs):
+                levels = [int(level[1]) for level in inputs]
+                return inputs[f"P{min(levels)}"]
+        """,
+    "property-called-as-an-object": """
+        import keras
+
+        class Preprocessor(keras.layers.Layer):
+            @property
+            def tokenizer(self):
+                return self._tokenizer
+
+            @tokenizer.setter
+            def tokenizer(self, value):
+                self._tokenizer = value
+                self.vocabulary = value
+
+            def call(self, x):
+                return self.tokenizer(x)
+        """,
+    "module-constant-built-up-at-import": """
+        import tensorflow as tf
+
+        PATTERN = r"a|b"
+        PATTERN = PATTERN.replace("a", "c")
+        WORDS = ["x"]
+        WORDS = WORDS + ["y"]
+
+        @tf.function
+        def split(text):
+            return tf.strings.regex_replace(text, PATTERN, " ")
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_CODE_LOOK_ALIKES))
+def test_real_code_look_alikes_give_no_finding(lint, name):
+    findings = lint(textwrap.dedent(REAL_CODE_LOOK_ALIKES[name]))
+    assert findings == [], [f"{f.start.line}: {f.code} {f.message}" for f in findings]
+
+
+def test_chains_do_not_depend_on_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "shared.py").write_text("def helper(x):\n    print(x)\n    return x\n")
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / "pkg" / f"{name}.py").write_text(
+            f"import tensorflow as tf\nfrom pkg.shared import helper\n\n@tf.function\ndef step_{name}(x):\n    return helper(x)\n"
+        )
+    outputs = set()
+    for seed in ("0", "1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        result = subprocess.run(
+            [sys.executable, "-m", "tflint_fn", "--format", "json", "pkg"],
+            cwd=tmp_path, env=env, capture_output=True, text=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1

@@ -47,9 +47,13 @@ def _marked_lines(source: str, code: str) -> set[int]:
     return {number for number, line in enumerate(source.splitlines(), 1) if marker.search(line)}
 
 
+# Opt-in rules: the flag that turns each on.
+OPT_IN_FLAGS = {"TFF002": {"report_unused_suppressions": True}}
+
+
 @pytest.mark.parametrize("code, example", CASES)
 def test_example(tmp_path, code, example):
-    findings = lint_source(tmp_path, example.code)
+    findings = lint_source(tmp_path, example.code, **OPT_IN_FLAGS.get(code, {}))
     if example.kind == "good":
         assert findings == [], [f"{f.start.line}: {f.code} {f.message}" for f in findings]
         return

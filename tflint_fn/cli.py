@@ -42,19 +42,37 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format",
+    type=click.Choice(["text", "json", "json-lines", "github", "sarif"]), default="text", show_default=True,
+)
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes (TFF1), names or ALL. Comma-separated.")
 @click.option("--ignore", multiple=True, help="Rules to skip, in the same forms as --select.")
 @click.option("--extend-select", multiple=True, help="Rules to add to the selection.")
 @click.option("--show-context", is_flag=True, help="Show which chain of calls makes each function traced.")
+@click.option("--show-source", is_flag=True, help="Show the offending line with a caret (text format).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary line.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the output to this file.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Read settings from this pyproject.toml.")
 @click.option("--stdin-filename", help="With `-` as the path: report the buffer read from stdin under this name.")
-def check(paths, output_format, select, ignore, extend_select, show_context, config_path, stdin_filename) -> None:
+@click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too.")
+@click.option("--show-suppressed", is_flag=True, help="Also list the findings that suppression comments hid.")
+@click.option("--report-unused-suppressions", is_flag=True, help="Report suppression comments that hide nothing (TFF002).")
+@click.option("--show-settings", is_flag=True, help="Print the settings in force and exit.")
+def check(
+    paths, output_format, select, ignore, extend_select, show_context, show_source, statistics, quiet,
+    exit_zero, output_file, config_path, stdin_filename, force_exclude, show_suppressed,
+    report_unused_suppressions, show_settings,
+) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
     from tflint_fn.discovery import DiscoveryError
     from tflint_fn.engine import run
     from tflint_fn.reporters import REPORTERS
+    from tflint_fn.reporters.text import render_statistics_text
+    from tflint_fn.reporters.text import statistics as statistics_rows
 
     cwd = Path.cwd()
     paths = list(paths) or ["."]
@@ -74,15 +92,34 @@ def check(paths, output_format, select, ignore, extend_select, show_context, con
             anchor = cwd / (stdin_filename if stdin is not None else paths[0])
             pyproject = config_module.find_pyproject(anchor if anchor.exists() else cwd)
         file_config = config_module.load(pyproject)
-        settings = config_module.resolve_settings(
-            file_config, _split(select), _split(ignore), _split(extend_select)
+        extend = _split(extend_select) or []
+        if report_unused_suppressions:
+            extend.append("TFF002")
+        settings = config_module.resolve_settings(file_config, _split(select), _split(ignore), extend)
+        if show_settings:
+            click.echo(config_module.describe(settings), nl=False)
+            return
+        result = run(
+            paths, settings, cwd, stdin=stdin,
+            report_unused_suppressions=report_unused_suppressions, force_exclude=force_exclude,
         )
-        result = run(paths, settings, cwd, stdin=stdin)
     except (config_module.ConfigError, DiscoveryError) as error:
         _fail(str(error))
-    output = REPORTERS[output_format](result, show_context=show_context)
-    click.echo(output, nl=False)
-    sys.exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    if statistics:
+        rows = statistics_rows(result)
+        output = json.dumps(rows, indent=2) + "\n" if output_format == "json" else render_statistics_text(result)
+    else:
+        output = REPORTERS[output_format](
+            result, show_context=show_context, show_source=show_source, quiet=quiet, show_suppressed=show_suppressed
+        )
+    if output_file:
+        try:
+            Path(output_file).write_text(output, encoding="utf-8")
+        except OSError as error:
+            _fail(f"--output-file {output_file}: {error.strerror or error}")
+    else:
+        click.echo(output, nl=False)
+    sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
 
 
 @cli.command()

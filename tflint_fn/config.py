@@ -16,6 +16,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+# Rules that run only when named explicitly (by code or with their flag).
+OPT_IN_RULES = frozenset({"TFF002"})
+
+
 class ConfigError(Exception):
     """Bad configuration: reported as a usage error (exit 2)."""
 
@@ -125,6 +129,36 @@ class Settings:
     per_file_ignores: list[tuple[pathspec.PathSpec, frozenset[str]]]
     graph_decorators: frozenset[str]
     config_path: Path | None
+    exclude_patterns: list[str] = field(default_factory=list)
+    per_file_patterns: list[tuple[str, list[str]]] = field(default_factory=list)
+    dynamic: dict = field(default_factory=dict)
+
+
+def _selected(selectors: list[str]) -> frozenset[str]:
+    """Codes selected; an opt-in rule only when named by its own code or name."""
+    codes: frozenset[str] = frozenset()
+    for selector in selectors:
+        expanded = expand_selector(selector)
+        if len(expanded) != 1 or lookup(selector.strip()) is None:
+            expanded -= OPT_IN_RULES
+        codes |= expanded
+    return codes
+
+
+def describe(settings: Settings) -> str:
+    """What ``--show-settings`` prints."""
+    from tflint_fn.checks import RULES
+
+    lines = [f"config file: {settings.config_path or '(none: defaults)'}"]
+    lines.append("enabled rules:")
+    lines += [f"  {code} {RULES[code].name}" for code in sorted(settings.enabled)]
+    lines.append("exclude: " + (", ".join(settings.exclude_patterns) or "(defaults only)"))
+    lines.append("per-file-ignores:" + ("" if settings.per_file_ignores else " (none)"))
+    for pattern, codes in settings.per_file_patterns:
+        lines.append(f"  {pattern}: {', '.join(codes)}")
+    lines.append("graph-decorators: " + (", ".join(sorted(settings.graph_decorators)) or "(none)"))
+    lines.append(f"dynamic: {settings.dynamic or '(defaults)'}")
+    return "\n".join(lines) + "\n"
 
 
 def resolve_settings(
@@ -135,8 +169,11 @@ def resolve_settings(
 ) -> Settings:
     """Merge the file's settings with command-line flags (flags win)."""
     chosen_select = select if select is not None else file_config.select
-    enabled = expand_all(chosen_select) if chosen_select is not None else frozenset(RULES)
-    enabled |= expand_all(file_config.extend_select) | expand_all(extend_select or [])
+    if chosen_select is None:
+        enabled = frozenset(RULES) - OPT_IN_RULES
+    else:
+        enabled = _selected(chosen_select)
+    enabled |= _selected(file_config.extend_select) | _selected(extend_select or [])
     chosen_ignore = ignore if ignore is not None else file_config.ignore
     enabled -= expand_all(chosen_ignore)
     patterns = file_config.exclude + file_config.extend_exclude
@@ -145,4 +182,13 @@ def resolve_settings(
         (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), expand_all(codes))
         for pattern, codes in file_config.per_file_ignores.items()
     ]
-    return Settings(enabled, exclude, per_file, frozenset(file_config.graph_decorators), file_config.path)
+    return Settings(
+        enabled,
+        exclude,
+        per_file,
+        frozenset(file_config.graph_decorators),
+        file_config.path,
+        patterns,
+        sorted(file_config.per_file_ignores.items()),
+        dict(file_config.dynamic),
+    )

@@ -206,7 +206,8 @@ class Project:
             if class_info is None:
                 continue
             if not (first and skip_own) and name in class_info.methods:
-                return class_info.methods[name]
+                method = class_info.methods[name]
+                return None if method.is_property else method
             first = False
             pending.extend(self.base_keys(class_info))
         return None

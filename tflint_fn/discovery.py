@@ -51,7 +51,9 @@ def module_name(path: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
-def discover(paths: list[str], cwd: Path, exclude: pathspec.PathSpec | None = None) -> list[SourceFile]:
+def discover(
+    paths: list[str], cwd: Path, exclude: pathspec.PathSpec | None = None, force_exclude: bool = False
+) -> list[SourceFile]:
     found: dict[Path, SourceFile] = {}
     for raw in paths:
         path = (cwd / raw).absolute()
@@ -60,8 +62,10 @@ def discover(paths: list[str], cwd: Path, exclude: pathspec.PathSpec | None = No
         if path.is_dir():
             for file in _walk(path, cwd, exclude):
                 found.setdefault(file, _source(file, cwd))
+        elif force_exclude and exclude is not None and exclude.match_file(_relative(path, cwd)):
+            continue
         else:
-            found.setdefault(path, _source(path, cwd))  # named explicitly: always checked
+            found.setdefault(path, _source(path, cwd))  # named explicitly: checked unless --force-exclude
     files = sorted(found.values(), key=lambda f: f.display_path)
     return _unique_module_names(files)
 

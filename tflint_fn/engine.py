@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tflint_fn.analysis import analyze
-from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR
+from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, RULES, UNUSED_SUPPRESSION
 from tflint_fn.config import Settings
 from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover
@@ -16,7 +16,7 @@ from tflint_fn.findings import Finding, Position
 from tflint_fn.names import ImportTable, resolve_relative
 from tflint_fn.parsing import ParseFailure, decode, parse
 from tflint_fn.summary import ModuleInfo, summarize
-from tflint_fn.suppressions import is_suppressed, line_suppressions, skips_file
+from tflint_fn.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
 
 # A file that mentions none of these (nor a configured graph decorator) cannot
 # hold traced code by itself; it is parsed only if traced code imports it.
@@ -28,16 +28,24 @@ class Result:
     findings: list[Finding]
     files: int
     suppressed: list[Finding]
+    sources: dict[str, str]  # display path -> text, for --show-source
 
 
-def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] | None = None) -> Result:
+def run(
+    paths: list[str],
+    settings: Settings,
+    cwd: Path,
+    stdin: tuple[str, str] | None = None,
+    report_unused_suppressions: bool = False,
+    force_exclude: bool = False,
+) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer reported under a path)."""
     if stdin is not None:
         name, text = stdin
         files = [_stdin_file(name, cwd)]
         texts: dict[str, str | ParseFailure] = {files[0].module: text}
     else:
-        files = discover(paths, cwd, settings.exclude)
+        files = discover(paths, cwd, settings.exclude, force_exclude=force_exclude)
         texts = {file.module: _read(file) for file in files}
     findings: list[Finding] = []
     words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in settings.graph_decorators)
@@ -68,7 +76,7 @@ def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] 
             # Trees stay alive to the end and hold no cycles: keep the cyclic
             # collector from re-traversing them after every parse.
             gc.freeze()
-            for imported in module.imports.imported_modules:
+            for imported in sorted(module.imports.imported_modules):
                 for candidate in _module_prefixes(imported):
                     if candidate in by_module and candidate not in modules and candidate in texts:
                         if isinstance(texts[candidate], str) and not skips_file(texts[candidate]):
@@ -83,11 +91,12 @@ def run(paths: list[str], settings: Settings, cwd: Path, stdin: tuple[str, str] 
             else:
                 remaining.append(file)
         others = remaining
-    project = Project(list(modules.values()), settings.graph_decorators)
+    project = Project(sorted(modules.values(), key=lambda m: m.name), settings.graph_decorators)
     project.trace_all()
     checks = [check() for check in ALL_CHECKS if check.code in settings.enabled]
     findings.extend(analyze(project, checks))
-    return _filter(findings, settings, modules, texts)
+    sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
+    return _filter(findings, settings, sources, report_unused_suppressions, len(files))
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
@@ -169,11 +178,11 @@ def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
     )
 
 
-def _filter(findings, settings: Settings, modules: dict[str, ModuleInfo], texts) -> Result:
+def _filter(findings, settings: Settings, sources: dict[str, str], report_unused: bool, file_count: int) -> Result:
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     tables: dict[str, dict] = {}
-    sources = {module.display_path: module.source for module in modules.values()}
+    used: set[tuple[str, int, str]] = set()
     for finding in findings:
         if finding.code not in settings.enabled:
             continue
@@ -181,13 +190,49 @@ def _filter(findings, settings: Settings, modules: dict[str, ModuleInfo], texts)
             continue
         table = tables.get(finding.path)
         if table is None:
-            source = sources.get(finding.path, "")
-            table = tables[finding.path] = line_suppressions(source)
+            table = tables[finding.path] = line_suppressions(sources.get(finding.path, ""))
         lines = (finding.start.line, finding.end.line)
-        if is_suppressed(finding.code, finding.name, lines, table):
+        entries = suppressing_entries(finding.code, finding.name, lines, table)
+        if entries:
             suppressed.append(finding)
+            used.update((finding.path, line, entry) for line, entry in entries)
         else:
             kept.append(finding)
+    if report_unused:
+        kept.extend(_unused_suppressions(sources, tables, used, settings))
     kept.sort(key=lambda f: f.sort_key)
     suppressed.sort(key=lambda f: f.sort_key)
-    return Result(kept, len(texts), suppressed)
+    return Result(kept, file_count, suppressed, sources)
+
+
+def _unused_suppressions(sources, tables, used, settings: Settings) -> list[Finding]:
+    """TFF002 for each suppression entry that suppressed nothing."""
+    found = []
+    for path, source in sources.items():
+        table = tables.get(path)
+        if table is None:
+            table = line_suppressions(source)
+        for suppression in table.values():
+            for entry in sorted(suppression.entries):
+                if (path, suppression.line, entry) in used:
+                    continue
+                if entry != ALL and not _names_enabled_rule(entry, settings):
+                    continue  # about a rule that did not run: cannot tell
+                text = "`# noqa`" if entry == ALL else f"`{entry}`"
+                position = Position(suppression.line, suppression.column)
+                found.append(
+                    Finding(
+                        code=UNUSED_SUPPRESSION.code,
+                        name=UNUSED_SUPPRESSION.name,
+                        severity=UNUSED_SUPPRESSION.severity,
+                        message=f"unused suppression {text}: nothing here is reported under it; remove it",
+                        path=path,
+                        start=position,
+                        end=position,
+                    )
+                )
+    return found
+
+
+def _names_enabled_rule(entry: str, settings: Settings) -> bool:
+    return any(matches(entry, code, RULES[code].name) for code in settings.enabled)

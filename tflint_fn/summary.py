@@ -67,6 +67,17 @@ class FunctionInfo:
         return any(dotted_name(d.decorator) == "staticmethod" for d in self.node.decorators)
 
     @property
+    def is_property(self) -> bool:
+        """``@property`` / ``@x.setter`` / ``@x.deleter``: not what ``self.x(...)`` calls."""
+        for decorator in self.decorators:
+            name = dotted_name(decorator.decorator) or ""
+            if name in ("property", "functools.cached_property", "cached_property") or name.endswith(
+                (".setter", ".deleter", ".getter")
+            ):
+                return True
+        return False
+
+    @property
     def decorators(self) -> tuple[cst.Decorator, ...]:
         return tuple(self.node.decorators) if isinstance(self.node, cst.FunctionDef) else ()
 
@@ -170,14 +181,24 @@ class _StatementPass:
         self._block(self.module.tree.body, function=None, class_info=None, prefix="")
         # A name assigned twice at the top level of the module (not in
         # alternative branches) is rebound there: traced code freezes one value.
-        counts: dict[str, int] = {}
+        # A later top-level assignment after a top-level call (which may trace)
+        # changes what traced code already froze; ``P = P.replace(...)`` while
+        # the module is being built up does not.
+        assigned: set[str] = set()
+        called_since: set[str] = set()
         for statement in self.module.tree.body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                        for name in _assigned_names(small):
-                            counts[name] = counts.get(name, 0) + (2 if isinstance(small, cst.AugAssign) else 1)
-        self.module.reassigned_globals.update(name for name, count in counts.items() if count > 1)
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    called_since |= assigned
+                elif isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                    value = getattr(small, "value", None)
+                    for name in _assigned_names(small):
+                        builds_up = value is not None and _mentions_name(value, name)
+                        if name in called_since and not builds_up:
+                            self.module.reassigned_globals.add(name)
+                        assigned.add(name)
 
     def _block(self, statements, function, class_info, prefix, guards=()) -> None:
         for statement in statements:
@@ -203,8 +224,9 @@ class _StatementPass:
                 class_qualname=class_info.qualname if class_info else None,
                 parent=function,
             )
-            module.functions[qualname] = info
-            if class_info is not None:
+            if qualname not in module.functions or not info.is_property:
+                module.functions[qualname] = info
+            if class_info is not None and (node.name.value not in class_info.methods or not info.is_property):
                 class_info.methods[node.name.value] = info
             elif function is not None:
                 function.nested[node.name.value] = info
@@ -243,7 +265,7 @@ class _StatementPass:
             elif targets and function.declared_globals:
                 rebound = function.declared_globals.intersection(targets)
                 # `if X is None: X = ...` fills X once, lazily: not a reassignment.
-                lazily = {name for name in rebound if any(_test_mentions(test, name) for test in guards)}
+                lazily = {name for name in rebound if any(_mentions_name(test, name) for test in guards)}
                 module.reassigned_globals.update(rebound - lazily)
             value = getattr(node, "value", None)
             if value is not None and _creates_variable(value, module.imports):
@@ -264,7 +286,7 @@ def _suite_statements(suite: cst.BaseSuite):
     return suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(suite.body)]
 
 
-def _test_mentions(test: cst.BaseExpression, name: str) -> bool:
+def _mentions_name(test: cst.BaseExpression, name: str) -> bool:
     return any(node.value == name for node in find_all(test, cst.Name))
 
 

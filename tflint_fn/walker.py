@@ -202,7 +202,8 @@ class FunctionWalker:
                 if item.asname is not None:
                     self._bind(item.asname.name, value, item.item)
             self._fire(node)
-            self._suite(node.body)
+            if not any(_lifts_out_of_graph(item.item) for item in node.items):
+                self._suite(node.body)
         elif isinstance(node, cst.FunctionDef):
             for decorator in node.decorators:
                 self.expr(decorator.decorator)
@@ -646,7 +647,7 @@ class Resolver:
         return [
             child.methods[target.method]
             for child in self.project.subclasses(target.class_key)
-            if target.method in child.methods
+            if target.method in child.methods and not child.methods[target.method].is_property
         ]
 
     def function_of(self, target: Target, caller: FunctionInfo | None = None) -> FunctionInfo | None:
@@ -767,6 +768,11 @@ def _dead_branch(test: cst.BaseExpression, module: ModuleInfo) -> str | None:
     if isinstance(test, cst.Name) and test.value in module.false_constants:
         return "orelse" if negated else "body"
     return None
+
+
+def _lifts_out_of_graph(context: cst.BaseExpression) -> bool:
+    """``with tf.init_scope():`` runs its body eagerly, outside the graph."""
+    return isinstance(context, cst.Call) and (dotted_name(context.func) or "").endswith("init_scope")
 
 
 def _eager_only_branch(test: cst.BaseExpression, walker: FunctionWalker) -> str | None:

@@ -38,8 +38,11 @@ class RuleInfo:
     summary: str
 
 
-# Reported by the parsing stage, not by a check.
+# Reported by the engine, not by a check.
 PARSE_ERROR = RuleInfo("TFF001", "parse-error", "error", "A file that cannot be read, decoded or parsed.")
+UNUSED_SUPPRESSION = RuleInfo(
+    "TFF002", "unused-suppression", "warning", "A `# noqa` or ignore comment that suppresses nothing (with --report-unused-suppressions)."
+)
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     PrintInGraph,
@@ -58,7 +61,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     PythonIterationOverTensor,
 )
 
-RULES: dict[str, RuleInfo] = {PARSE_ERROR.code: PARSE_ERROR}
+RULES: dict[str, RuleInfo] = {PARSE_ERROR.code: PARSE_ERROR, UNUSED_SUPPRESSION.code: UNUSED_SUPPRESSION}
 for _check in ALL_CHECKS:
     RULES[_check.code] = RuleInfo(_check.code, _check.name, _check.severity, _check.summary)
 RULES_BY_NAME: dict[str, RuleInfo] = {rule.name: rule for rule in RULES.values()}

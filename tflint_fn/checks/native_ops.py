@@ -70,8 +70,9 @@ class PythonConversionOfTensor(Check):
             return
         if ctx.autograph:
             return  # AutoGraph converts float(), int() and len() of tensors
-        needed = ctx.is_tensor(argument) if qualified == "len" else ctx.is_tensorish(argument)
-        if needed:
+        # A maybe-tensor may be a Python value (a dict key, a list): only a
+        # certain tensor makes float()/int()/len() fail.
+        if ctx.is_tensor(argument):
             replacement = {"float": "tf.cast(x, tf.float32)", "int": "tf.cast(x, tf.int32)", "len": "tf.shape(x)[0]"}
             yield Report(
                 node,
@@ -149,11 +150,7 @@ class PythonAssertOnTensor(Check):
     node_types = (cst.Assert,)
 
     def check(self, node: cst.Assert, ctx: CheckContext) -> Iterator[Report]:
-        test = node.test
-        # A maybe-tensor may be a tuple or list of tensors, whose truth is plain
-        # Python; comparisons and `not` on it are tensor operations.
-        compares = isinstance(test, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation))
-        if not (ctx.is_tensor(test) or (compares and ctx.is_tensorish(test))):
+        if not _tensor_truth(node.test, ctx):
             return
         yield Report(
             node,
@@ -161,6 +158,22 @@ class PythonAssertOnTensor(Check):
             "does not convert `assert` by default); use `tf.debugging.assert_*` (e.g. "
             "`tf.debugging.assert_greater`)",
         )
+
+
+def _tensor_truth(test: cst.BaseExpression, ctx: CheckContext) -> bool:
+    """Whether Python would need the truth value of a tensor to evaluate ``test``.
+
+    A maybe-tensor may be a tuple, list or dict of tensors, whose truth is
+    plain Python; a comparison with one is a tensor; ``not x``, ``x and y``
+    are as much tensors as their operands.
+    """
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _tensor_truth(test.expression, ctx)
+    if isinstance(test, cst.BooleanOperation):
+        return _tensor_truth(test.left, ctx) or _tensor_truth(test.right, ctx)
+    if isinstance(test, cst.Comparison):
+        return ctx.is_tensorish(test)
+    return ctx.is_tensor(test)
 
 
 # TensorFlow calls whose arguments are shapes or sizes.

@@ -11,9 +11,9 @@ from tflint_fn.engine import Result
 SCHEMA_VERSION = 1
 
 
-def to_document(result: Result) -> dict:
+def to_document(result: Result, show_suppressed: bool = False) -> dict:
     by_code = Counter(finding.code for finding in result.findings)
-    return {
+    document = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "tflint-fn", "version": __version__},
         "summary": {
@@ -23,7 +23,15 @@ def to_document(result: Result) -> dict:
         },
         "findings": [finding.to_json() for finding in result.findings],
     }
+    if show_suppressed:
+        document["suppressed"] = [finding.to_json() for finding in result.suppressed]
+    return document
 
 
-def render_json(result: Result, **_: object) -> str:
-    return json.dumps(to_document(result), indent=2) + "\n"
+def render_json(result: Result, show_suppressed: bool = False, **_: object) -> str:
+    return json.dumps(to_document(result, show_suppressed), indent=2) + "\n"
+
+
+def render_json_lines(result: Result, **_: object) -> str:
+    """One finding object per line, no envelope: for streaming consumers."""
+    return "".join(json.dumps(finding.to_json()) + "\n" for finding in result.findings)

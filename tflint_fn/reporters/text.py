@@ -5,26 +5,73 @@ from __future__ import annotations
 from collections import Counter
 
 from tflint_fn.engine import Result
+from tflint_fn.findings import Finding
 
 
-def render_text(result: Result, show_context: bool = False, **_: object) -> str:
+def render_text(
+    result: Result,
+    show_context: bool = False,
+    show_source: bool = False,
+    quiet: bool = False,
+    show_suppressed: bool = False,
+    **_: object,
+) -> str:
     lines = []
     for finding in result.findings:
-        lines.append(
-            f"{finding.path}:{finding.start.line}:{finding.start.column}: "
-            f"{finding.code} [{finding.name}] {finding.message}"
-        )
-        if show_context and finding.context is not None:
-            lines.append(f"    traced: {finding.context.describe()}")
-    lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+        lines.extend(_finding_lines(finding, result, show_context, show_source))
+    if show_suppressed:
+        for finding in result.suppressed:
+            lines.extend(_finding_lines(finding, result, show_context, show_source, suffix=" (suppressed)"))
+    if not quiet:
+        lines.append(_summary(result))
+    return "".join(line + "\n" for line in lines)
+
+
+def _finding_lines(finding: Finding, result: Result, show_context: bool, show_source: bool, suffix: str = ""):
+    yield (
+        f"{finding.path}:{finding.start.line}:{finding.start.column}: "
+        f"{finding.code} [{finding.name}] {finding.message}{suffix}"
+    )
+    if show_context and finding.context is not None:
+        yield f"    traced: {finding.context.describe()}"
+    if show_source:
+        yield from _source_excerpt(finding, result.sources.get(finding.path))
+
+
+def _source_excerpt(finding: Finding, source: str | None):
+    if source is None:
+        return
+    lines = source.splitlines()
+    if not 0 < finding.start.line <= len(lines):
+        return
+    text = lines[finding.start.line - 1].rstrip()
+    width = len(str(finding.start.line))
+    start = finding.start.column - 1
+    end = finding.end.column - 1 if finding.end.line == finding.start.line else len(text)
+    caret = "^" * max(1, end - start)
+    yield f"  {finding.start.line} | {text}"
+    yield f"  {' ' * width} | {' ' * start}{caret}"
 
 
 def _summary(result: Result) -> str:
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
+    suppressed = f"; {len(result.suppressed)} suppressed" if result.suppressed else ""
     if not result.findings:
-        return f"No findings in {files}."
+        return f"No findings in {files}{suppressed}."
     severities = Counter(f.severity for f in result.findings)
     parts = [f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in sorted(severities.items())]
     total = len(result.findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
+    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}{suppressed}."
+
+
+def statistics(result: Result) -> list[dict]:
+    counts = Counter((f.code, f.name, f.severity) for f in result.findings)
+    return [
+        {"code": code, "name": name, "severity": severity, "count": count}
+        for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def render_statistics_text(result: Result, **_: object) -> str:
+    rows = statistics(result)
+    return "".join(f"{row['count']:>6}  {row['code']}  {row['name']}\n" for row in rows)

@@ -1,0 +1,30 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding."""
+
+from __future__ import annotations
+
+from tflint_fn.engine import Result
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(result: Result, **_: object) -> str:
+    lines = []
+    for finding in result.findings:
+        properties = ",".join(
+            [
+                f"file={escape_property(finding.path)}",
+                f"line={finding.start.line}",
+                f"col={finding.start.column}",
+                f"endLine={finding.end.line}",
+                f"endColumn={finding.end.column}",
+                f"title={escape_property(f'{finding.code} [{finding.name}]')}",
+            ]
+        )
+        lines.append(f"::{finding.severity} {properties}::{escape_data(finding.message)}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,92 @@
+"""SARIF 2.1.0 for code scanning: one run, a rule entry per rule, help from ``rules/``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+
+from tflint_fn import __version__
+from tflint_fn.checks import RULES
+from tflint_fn.engine import Result
+from tflint_fn.rule_docs import doc_path
+
+_LEVEL = {"error": "error", "warning": "warning"}
+
+
+def _rule_entry(info) -> dict:
+    path = doc_path(info.code)
+    help_text = path.read_text(encoding="utf-8") if path.is_file() else info.summary
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.summary},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": _LEVEL[info.severity]},
+        "properties": {"tags": ["tensorflow", "tf.function"]},
+    }
+
+
+def _uri(path: str) -> dict:
+    if PurePosixPath(path).is_absolute():
+        return {"uri": PurePosixPath(path).as_uri()}
+    return {"uri": path, "uriBaseId": "%SRCROOT%"}
+
+
+def to_sarif(result: Result) -> dict:
+    codes = sorted(RULES)
+    index = {code: position for position, code in enumerate(codes)}
+    results = []
+    for finding in result.findings:
+        entry = {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": _LEVEL[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": _uri(finding.path),
+                        "region": {
+                            "startLine": finding.start.line,
+                            "startColumn": finding.start.column,
+                            "endLine": finding.end.line,
+                            "endColumn": finding.end.column,
+                        },
+                    }
+                }
+            ],
+        }
+        if finding.context is not None and len(finding.context.chain) > 1:
+            entry["relatedLocations"] = [
+                {
+                    "id": number,
+                    "message": {"text": f"traced through `{link.function}`"},
+                    "physicalLocation": {
+                        "artifactLocation": _uri(link.path),
+                        "region": {"startLine": link.line},
+                    },
+                }
+                for number, link in enumerate(finding.context.chain[1:], 1)
+            ]
+        results.append(entry)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "tflint-fn",
+                        "version": __version__,
+                        "rules": [_rule_entry(RULES[code]) for code in codes],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def render_sarif(result: Result, **_: object) -> str:
+    return json.dumps(to_sarif(result), indent=2) + "\n"
