@@ -84,23 +84,24 @@ def check(
     elif "-" in paths:
         _fail("`-` (stdin) cannot be combined with other paths")
     try:
+        forced = None
         if config_path is not None:
-            pyproject = Path(config_path)
-            if not pyproject.is_file():
+            forced = Path(config_path).absolute()
+            if not forced.is_file():
                 _fail(f"--config {config_path}: no such file")
-        else:
-            anchor = cwd / (stdin_filename if stdin is not None else paths[0])
-            pyproject = config_module.find_pyproject(anchor if anchor.exists() else cwd)
-        file_config = config_module.load(pyproject)
         extend = _split(extend_select) or []
         if report_unused_suppressions:
             extend.append("TFF002")
-        settings = config_module.resolve_settings(file_config, _split(select), _split(ignore), extend)
+        resolver = config_module.SettingsResolver(
+            forced, select=_split(select), ignore=_split(ignore), extend_select=extend
+        )
+        anchor = cwd / (stdin_filename if stdin is not None else paths[0])
+        settings = resolver.for_path(anchor if anchor.exists() else cwd)
         if show_settings:
             click.echo(config_module.describe(settings), nl=False)
             return
         result = run(
-            paths, settings, cwd, stdin=stdin,
+            paths, settings, cwd, stdin=stdin, resolver=resolver,
             report_unused_suppressions=report_unused_suppressions, force_exclude=force_exclude,
         )
     except (config_module.ConfigError, DiscoveryError) as error:

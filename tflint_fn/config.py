@@ -43,12 +43,19 @@ class FileConfig:
 
 
 def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.tflint-fn] table, else the nearest one."""
     directory = start if start.is_dir() else start.parent
+    nearest = None
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            return pyproject
-    return None
+            nearest = nearest or pyproject
+            try:
+                if "tflint-fn" in pyproject.read_text(encoding="utf-8", errors="replace"):
+                    return pyproject
+            except OSError:
+                continue
+    return nearest
 
 
 def load(path: Path | None) -> FileConfig:
@@ -132,6 +139,51 @@ class Settings:
     exclude_patterns: list[str] = field(default_factory=list)
     per_file_patterns: list[tuple[str, list[str]]] = field(default_factory=list)
     dynamic: dict = field(default_factory=dict)
+    root: Path | None = None  # patterns are relative to this (the config's folder)
+
+    def relative(self, path: Path) -> str:
+        base = self.root or Path.cwd()
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        if self.exclude is None:
+            return False
+        relative = self.relative(path)
+        return self.exclude.match_file(relative + "/" if is_dir else relative)
+
+    def ignored_for(self, path: Path, code: str) -> bool:
+        relative = self.relative(path)
+        return any(spec.match_file(relative) and code in codes for spec, codes in self.per_file_ignores)
+
+
+class SettingsResolver:
+    """The settings of each file: its nearest ``pyproject.toml`` (or ``--config``), flags on top."""
+
+    def __init__(self, forced: Path | None = None, **overrides) -> None:
+        self.forced = forced
+        self.overrides = overrides
+        self._by_config: dict[Path | None, Settings] = {}
+        self._config_of_dir: dict[Path, Path | None] = {}
+
+    def for_path(self, path: Path) -> Settings:
+        config_path = self.forced if self.forced is not None else self._nearest(path if path.is_dir() else path.parent)
+        settings = self._by_config.get(config_path)
+        if settings is None:
+            settings = resolve_settings(load(config_path), **self.overrides)
+            settings.root = config_path.parent.absolute() if config_path is not None else Path.cwd()
+            self._by_config[config_path] = settings
+        return settings
+
+    def _nearest(self, directory: Path) -> Path | None:
+        if directory not in self._config_of_dir:
+            self._config_of_dir[directory] = find_pyproject(directory)
+        return self._config_of_dir[directory]
+
+    def all_settings(self) -> list[Settings]:
+        return list(self._by_config.values())
 
 
 def _selected(selectors: list[str]) -> frozenset[str]:
@@ -177,9 +229,9 @@ def resolve_settings(
     chosen_ignore = ignore if ignore is not None else file_config.ignore
     enabled -= expand_all(chosen_ignore)
     patterns = file_config.exclude + file_config.extend_exclude
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
     per_file = [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), expand_all(codes))
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), expand_all(codes))
         for pattern, codes in file_config.per_file_ignores.items()
     ]
     return Settings(

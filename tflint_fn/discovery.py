@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,18 +52,38 @@ def module_name(path: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
+Excluder = Callable[[Path, bool], bool]  # (path, is_dir) -> excluded?
+
+
+def pattern_excluder(spec: pathspec.PathSpec | None, base: Path) -> Excluder:
+    """Match gitignore-style patterns against paths relative to ``base``."""
+
+    def excluded(path: Path, is_dir: bool) -> bool:
+        if spec is None:
+            return False
+        relative = _relative(path, base)
+        return spec.match_file(relative + "/" if is_dir else relative)
+
+    return excluded
+
+
 def discover(
-    paths: list[str], cwd: Path, exclude: pathspec.PathSpec | None = None, force_exclude: bool = False
+    paths: list[str],
+    cwd: Path,
+    exclude: pathspec.PathSpec | Excluder | None = None,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
 ) -> list[SourceFile]:
+    excluded = exclude if callable(exclude) else pattern_excluder(exclude, cwd)
     found: dict[Path, SourceFile] = {}
     for raw in paths:
         path = (cwd / raw).absolute()
         if not path.exists():
             raise DiscoveryError(f"{raw}: no such file or directory")
         if path.is_dir():
-            for file in _walk(path, cwd, exclude):
+            for file in _walk(path, excluded, respect_gitignore):
                 found.setdefault(file, _source(file, cwd))
-        elif force_exclude and exclude is not None and exclude.match_file(_relative(path, cwd)):
+        elif force_exclude and (excluded(path, False) or (respect_gitignore and _GitIgnores(path.parent).ignored(path, False))):
             continue
         else:
             found.setdefault(path, _source(path, cwd))  # named explicitly: checked unless --force-exclude
@@ -70,7 +91,42 @@ def discover(
     return _unique_module_names(files)
 
 
-def _walk(root: Path, cwd: Path, exclude: pathspec.PathSpec | None):
+class _GitIgnores:
+    """The ``.gitignore`` files that apply below a directory, up to the repository root."""
+
+    def __init__(self, start: Path) -> None:
+        self.specs: dict[Path, pathspec.PathSpec] = {}
+        directory = start
+        while True:
+            self.add(directory)
+            if (directory / ".git").exists() or directory.parent == directory:
+                break
+            directory = directory.parent
+
+    def add(self, directory: Path) -> None:
+        if directory in self.specs:
+            return
+        ignore_file = directory / ".gitignore"
+        lines: list[str] = []
+        if ignore_file.is_file():
+            try:
+                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+        self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        for directory, spec in self.specs.items():
+            if spec is None or directory not in path.parents:
+                continue
+            relative = path.relative_to(directory).as_posix()
+            if spec.match_file(relative + "/" if is_dir else relative):
+                return True
+        return False
+
+
+def _walk(root: Path, excluded: Excluder, respect_gitignore: bool):
+    gitignores = _GitIgnores(root) if respect_gitignore else None
     seen_dirs: set[tuple[int, int]] = set()
     for directory, dirnames, filenames in os.walk(root, followlinks=True):
         stat = os.stat(directory)
@@ -80,11 +136,13 @@ def _walk(root: Path, cwd: Path, exclude: pathspec.PathSpec | None):
             continue
         seen_dirs.add(identity)
         base = Path(directory)
+        if gitignores is not None:
+            gitignores.add(base)
         kept = []
         for name in sorted(dirnames):
             if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
                 continue
-            if exclude is not None and exclude.match_file(_relative(base / name, cwd) + "/"):
+            if excluded(base / name, True) or (gitignores is not None and gitignores.ignored(base / name, True)):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -92,7 +150,7 @@ def _walk(root: Path, cwd: Path, exclude: pathspec.PathSpec | None):
             if not name.endswith((".py", ".pyi")):
                 continue
             file = base / name
-            if exclude is not None and exclude.match_file(_relative(file, cwd)):
+            if excluded(file, False) or (gitignores is not None and gitignores.ignored(file, False)):
                 continue
             yield file
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tflint_fn.analysis import analyze
 from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, RULES, UNUSED_SUPPRESSION
-from tflint_fn.config import Settings
+from tflint_fn.config import Settings, SettingsResolver
 from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover
 from tflint_fn.findings import Finding, Position
@@ -38,17 +38,26 @@ def run(
     stdin: tuple[str, str] | None = None,
     report_unused_suppressions: bool = False,
     force_exclude: bool = False,
+    resolver: SettingsResolver | None = None,
 ) -> Result:
-    """Check ``paths`` (or, with ``stdin``, one buffer reported under a path)."""
+    """Check ``paths`` (or, with ``stdin``, one buffer reported under a path).
+
+    With a ``resolver``, every file gets the settings of its nearest
+    pyproject.toml; otherwise ``settings`` applies to all.
+    """
+    settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
     if stdin is not None:
         name, text = stdin
         files = [_stdin_file(name, cwd)]
         texts: dict[str, str | ParseFailure] = {files[0].module: text}
     else:
-        files = discover(paths, cwd, settings.exclude, force_exclude=force_exclude)
+        excluded = (lambda path, is_dir: settings_for(path).excluded(path, is_dir))
+        files = discover(paths, cwd, excluded, force_exclude=force_exclude)
         texts = {file.module: _read(file) for file in files}
     findings: list[Finding] = []
-    words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in settings.graph_decorators)
+    file_settings = {file.display_path: settings_for(file.path) for file in files}
+    graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
+    words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in graph_decorators)
     by_module = {file.module: file for file in files}
     modules: dict[str, ModuleInfo] = {}
     pending = []
@@ -91,12 +100,14 @@ def run(
             else:
                 remaining.append(file)
         others = remaining
-    project = Project(sorted(modules.values(), key=lambda m: m.name), settings.graph_decorators)
+    project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
     project.trace_all()
-    checks = [check() for check in ALL_CHECKS if check.code in settings.enabled]
+    enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
+    checks = [check() for check in ALL_CHECKS if check.code in enabled]
     findings.extend(analyze(project, checks))
     sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
-    return _filter(findings, settings, sources, report_unused_suppressions, len(files))
+    paths_by_display = {file.display_path: file.path for file in files}
+    return _filter(findings, file_settings, settings, paths_by_display, sources, report_unused_suppressions, len(files))
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
@@ -178,15 +189,16 @@ def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
     )
 
 
-def _filter(findings, settings: Settings, sources: dict[str, str], report_unused: bool, file_count: int) -> Result:
+def _filter(findings, file_settings, default: Settings, paths, sources, report_unused: bool, file_count: int) -> Result:
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     tables: dict[str, dict] = {}
     used: set[tuple[str, int, str]] = set()
     for finding in findings:
+        settings = file_settings.get(finding.path, default)
         if finding.code not in settings.enabled:
             continue
-        if any(spec.match_file(finding.path) and finding.code in codes for spec, codes in settings.per_file_ignores):
+        if settings.ignored_for(paths.get(finding.path, Path(finding.path)), finding.code):
             continue
         table = tables.get(finding.path)
         if table is None:
@@ -199,16 +211,19 @@ def _filter(findings, settings: Settings, sources: dict[str, str], report_unused
         else:
             kept.append(finding)
     if report_unused:
-        kept.extend(_unused_suppressions(sources, tables, used, settings))
+        kept.extend(_unused_suppressions(sources, tables, used, file_settings, default))
     kept.sort(key=lambda f: f.sort_key)
     suppressed.sort(key=lambda f: f.sort_key)
     return Result(kept, file_count, suppressed, sources)
 
 
-def _unused_suppressions(sources, tables, used, settings: Settings) -> list[Finding]:
+def _unused_suppressions(sources, tables, used, file_settings, default: Settings) -> list[Finding]:
     """TFF002 for each suppression entry that suppressed nothing."""
     found = []
     for path, source in sources.items():
+        settings = file_settings.get(path, default)
+        if UNUSED_SUPPRESSION.code not in settings.enabled:
+            continue
         table = tables.get(path)
         if table is None:
             table = line_suppressions(source)
