@@ -28,6 +28,7 @@ KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
 # Parameters that hold Python flags by convention, even without a default.
 PYTHON_FLAG_PARAMS = frozenset({"training", "is_training", "return_dict", "return_state"})
 _MAX_WALKS = 8
+_MAX_REEXPORTS = 6
 _KERAS2_PREFIXES = ("tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras")
 _DATASET_NAME = re.compile(r"(^|_)(ds|dataset|datasets|data_set)(_|$)|dataset", re.IGNORECASE)
 
@@ -108,46 +109,49 @@ class Project:
                 return candidate
         return None
 
-    def _lookup(self, qualified: str, table: dict, depth: int = 0):
-        found = table.get(qualified)
-        if found is not None or depth > 5:
-            return found
-        # Follow a re-export: ``pkg/__init__.py`` doing ``from .layers import Block``.
+    def _reexported(self, qualified: str) -> str | None:
+        """One step through a re-export: ``pkg.Block`` -> ``pkg.layers.Block``.
+
+        Follows ``pkg/__init__.py`` doing ``from .layers import Block``, and a
+        star import of a single outside module (``from keras.ops import *``).
+        """
         prefix = self._module_prefix(qualified)
         if prefix is None or prefix == qualified:
             return None
         module = self.modules[prefix]
-        rest = qualified[len(prefix) + 1 :]
-        head, _, tail = rest.partition(".")
+        head, _, tail = qualified[len(prefix) + 1 :].partition(".")
         target = module.imports.aliases.get(head)
+        if target is None and head not in module.module_names:
+            outside = {canonical(star) for star in module.imports.star_modules if not self.owns(star)}
+            target = f"{outside.pop()}.{head}" if len(outside) == 1 else None
         if target is None:
             return None
-        return self._lookup(f"{target}.{tail}" if tail else target, table, depth + 1)
+        return f"{target}.{tail}" if tail else target
 
-    def external_name(self, qualified: str, depth: int = 0) -> str | None:
-        """The outside name a project name re-exports, if any.
+    def _lookup(self, qualified: str | None, table: dict):
+        for _ in range(_MAX_REEXPORTS):
+            found = table.get(qualified)
+            if found is not None:
+                return found
+            qualified = self._reexported(qualified)
+            if qualified is None:
+                return None
+        return None
+
+    def external_name(self, qualified: str | None) -> str | None:
+        """The outside name a project name stands for, if any.
 
         ``from keras_cv.src.backend import keras`` where that package does
         ``import keras``: ``keras_cv.src.backend.keras.layers.Layer`` is
-        ``keras.layers.Layer``. Star imports of one outside module count too.
+        ``keras.layers.Layer``.
         """
-        prefix = self._module_prefix(qualified)
-        if prefix is None:
-            return canonical(qualified)
-        if prefix == qualified or depth > 5:
-            return None
-        module = self.modules[prefix]
-        rest = qualified[len(prefix) + 1 :]
-        head, _, tail = rest.partition(".")
-        target = module.imports.aliases.get(head)
-        if target is None:
-            if head in module.module_names:
-                return None  # defined in the project
-            outside = {canonical(star) for star in module.imports.star_modules if not self.owns(star)}
-            if len(outside) != 1:
+        for _ in range(_MAX_REEXPORTS):
+            if self._module_prefix(qualified) is None:
+                return canonical(qualified)
+            qualified = self._reexported(qualified)
+            if qualified is None:
                 return None
-            target = f"{outside.pop()}.{head}"
-        return self.external_name(f"{target}.{tail}" if tail else target, depth + 1)
+        return None
 
     def function(self, qualified: str) -> FunctionInfo | None:
         return self._lookup(qualified, self.functions)
