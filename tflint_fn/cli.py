@@ -61,10 +61,11 @@ def cli() -> None:
 @click.option("--show-suppressed", is_flag=True, help="Also list the findings that suppression comments hid.")
 @click.option("--report-unused-suppressions", is_flag=True, help="Report suppression comments that hide nothing (TFF002).")
 @click.option("--show-settings", is_flag=True, help="Print the settings in force and exit.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 def check(
     paths, output_format, select, ignore, extend_select, show_context, show_source, statistics, quiet,
     exit_zero, output_file, config_path, stdin_filename, force_exclude, show_suppressed,
-    report_unused_suppressions, show_settings,
+    report_unused_suppressions, show_settings, no_cache,
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
@@ -103,6 +104,7 @@ def check(
         result = run(
             paths, settings, cwd, stdin=stdin, resolver=resolver,
             report_unused_suppressions=report_unused_suppressions, force_exclude=force_exclude,
+            cache_root=None if no_cache else (settings.root or cwd),
         )
     except (config_module.ConfigError, DiscoveryError) as error:
         _fail(str(error))
@@ -149,6 +151,23 @@ def rule(code, list_all, output_format) -> None:
         click.echo(json.dumps({**_rule_json(info), "documentation": text}, indent=2))
     else:
         click.echo(text or f"{info.code} {info.name}: {info.summary}")
+
+
+@cli.command()
+def clean() -> None:
+    """Remove the result cache (.tflint-fn-cache) of the project here."""
+    from tflint_fn import config as config_module
+    from tflint_fn.cache import CACHE_DIR_NAME
+    from tflint_fn.cache import clean as remove_cache
+
+    cwd = Path.cwd()
+    pyproject = config_module.find_pyproject(cwd)
+    roots = {cwd, pyproject.parent.absolute()} if pyproject is not None else {cwd}
+    removed = [root for root in sorted(roots) if remove_cache(root)]
+    for root in removed:
+        click.echo(f"removed {root / CACHE_DIR_NAME}")
+    if not removed:
+        click.echo("no cache to remove")
 
 
 def _rule_json(info) -> dict:

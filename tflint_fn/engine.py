@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tflint_fn.analysis import analyze
 from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, RULES, UNUSED_SUPPRESSION
-from tflint_fn.config import Settings, SettingsResolver
+from tflint_fn.cache import ResultCache, cache_key, content_hash
+from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover
 from tflint_fn.findings import Finding, Position
@@ -39,23 +40,56 @@ def run(
     report_unused_suppressions: bool = False,
     force_exclude: bool = False,
     resolver: SettingsResolver | None = None,
+    cache_root: Path | None = None,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer reported under a path).
 
     With a ``resolver``, every file gets the settings of its nearest
-    pyproject.toml; otherwise ``settings`` applies to all.
+    pyproject.toml; otherwise ``settings`` applies to all. With a
+    ``cache_root``, the result of an unchanged project is reused.
     """
     settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
+    hashes: dict[str, str] = {}
     if stdin is not None:
         name, text = stdin
         files = [_stdin_file(name, cwd)]
         texts: dict[str, str | ParseFailure] = {files[0].module: text}
+        cache_root = None
     else:
         excluded = (lambda path, is_dir: settings_for(path).excluded(path, is_dir))
         files = discover(paths, cwd, excluded, force_exclude=force_exclude)
-        texts = {file.module: _read(file) for file in files}
-    findings: list[Finding] = []
+        texts = {}
+        for file in files:
+            hashes[file.module], texts[file.module] = _read(file)
     file_settings = {file.display_path: settings_for(file.path) for file in files}
+    sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
+    key = None
+    if cache_root is not None:
+        key = cache_key(_key_parts(files, hashes, file_settings, settings, report_unused_suppressions))
+        cached = ResultCache(cache_root).load(key)
+        if cached is not None:
+            findings, suppressed, count = cached
+            return Result(findings, count, suppressed, sources)
+    result = _analyze(files, texts, sources, file_settings, settings, report_unused_suppressions)
+    if key is not None:
+        ResultCache(cache_root).store(key, result.findings, result.suppressed, result.files)
+    return result
+
+
+def _key_parts(files, hashes, file_settings, default: Settings, report_unused: bool) -> list[str]:
+    distinct: dict[int, int] = {}
+    parts = [f"report-unused={report_unused}", describe(default)]
+    for file in files:
+        settings = file_settings[file.display_path]
+        if id(settings) not in distinct:
+            distinct[id(settings)] = len(distinct)
+            parts.append(describe(settings))
+        parts.append(f"{file.display_path}\t{file.module}\t{hashes.get(file.module, '')}\t{distinct[id(settings)]}")
+    return parts
+
+
+def _analyze(files, texts, sources, file_settings, settings: Settings, report_unused_suppressions: bool) -> Result:
+    findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
     words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in graph_decorators)
     by_module = {file.module: file for file in files}
@@ -105,7 +139,6 @@ def run(
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
     findings.extend(analyze(project, checks))
-    sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
     paths_by_display = {file.display_path: file.path for file in files}
     return _filter(findings, file_settings, settings, paths_by_display, sources, report_unused_suppressions, len(files))
 
@@ -146,12 +179,13 @@ def _stdin_file(name: str, cwd: Path) -> SourceFile:
     return SourceFile(path, display_path(path, cwd), module, is_package)
 
 
-def _read(file: SourceFile) -> str | ParseFailure:
+def _read(file: SourceFile) -> tuple[str, str | ParseFailure]:
+    """The content hash and the decoded text (or why it cannot be read)."""
     try:
         data = file.path.read_bytes()
     except OSError as error:
-        return ParseFailure(f"cannot read: {error.strerror or error}")
-    return decode(data)
+        return "unreadable", ParseFailure(f"cannot read: {error.strerror or error}")
+    return content_hash(data), decode(data)
 
 
 def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | None:

@@ -82,6 +82,30 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.path, self.start.line, self.start.column, self.code, self.message)
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Finding":
+        context = data.get("context")
+        fix = data.get("fix")
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            severity=data["severity"],
+            message=data["message"],
+            path=data["path"],
+            start=Position(**data["start"]),
+            end=Position(**data["end"]),
+            function=data.get("function"),
+            context=TraceContext(
+                context["kind"], tuple(ChainLink(**link) for link in context["chain"])
+            ) if context else None,
+            fix=Fix(
+                fix["applicability"],
+                fix["message"],
+                tuple(Edit(Position(**e["start"]), Position(**e["end"]), e["content"]) for e in fix["edits"]),
+            ) if fix else None,
+            dynamic=data.get("dynamic"),
+        )
+
     def to_json(self) -> dict:
         data = {
             "code": self.code,

@@ -1,0 +1,64 @@
+"""The result cache: reused when nothing changed, never changes results."""
+
+import json
+
+from tests.conftest import run_cli
+
+BAD = "import tensorflow as tf\n\n@tf.function\ndef step(x):\n    print(x)\n    return x\n"
+
+
+def lint(cwd, *args):
+    result = run_cli(".", "--format", "json", *args, cwd=cwd)
+    return result.returncode, json.loads(result.stdout)
+
+
+def entries(tmp_path):
+    return sorted((tmp_path / ".tflint-fn-cache" / "results").glob("*.json"))
+
+
+def test_cache_is_marked_and_reused(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    cold = lint(tmp_path)
+    cache = tmp_path / ".tflint-fn-cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert len(entries(tmp_path)) == 1
+    # A warm run answers from the entry: prove it by planting a marker in it.
+    entry = entries(tmp_path)[0]
+    document = json.loads(entry.read_text())
+    document["findings"][0]["message"] = "from the cache"
+    entry.write_text(json.dumps(document))
+    code, warm = lint(tmp_path)
+    assert code == cold[0] and warm["findings"][0]["message"] == "from the cache"
+
+
+def test_any_change_recomputes(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    lint(tmp_path)
+    (tmp_path / "a.py").write_text(BAD.replace("print(x)", "tf.print(x)"))
+    assert lint(tmp_path)[1]["findings"] == []
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nignore = ["TFF1"]\n')
+    (tmp_path / "a.py").write_text(BAD)
+    assert lint(tmp_path)[1]["findings"] == []
+    assert [f["code"] for f in lint(tmp_path, "--ignore", "TFF2")[1]["findings"]] == ["TFF101"]
+
+
+def test_corrupted_or_partial_entries_never_change_results(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    expected = lint(tmp_path, "--no-cache")[1]
+    assert not (tmp_path / ".tflint-fn-cache").exists()
+    lint(tmp_path)
+    for garbage in ("", "{not json", '{"key": "other"}', json.dumps({"format": 1, "findings": [{"code": 1}]})):
+        for entry in entries(tmp_path):
+            entry.write_text(garbage)
+        (tmp_path / ".tflint-fn-cache" / "results" / "half-written.tmp").write_text('{"format": 1, "fi')
+        assert lint(tmp_path)[1] == expected
+
+
+def test_clean_removes_the_cache(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    lint(tmp_path)
+    result = run_cli("clean", cwd=tmp_path)
+    assert result.returncode == 0 and "removed" in result.stdout
+    assert not (tmp_path / ".tflint-fn-cache").exists()
+    assert run_cli("clean", cwd=tmp_path).stdout == "no cache to remove\n"
