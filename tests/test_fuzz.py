@@ -22,7 +22,12 @@ REAL_FILES = sorted(REPO.glob("fixtures/*/**/*.py")) + sorted(REPO.glob("example
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
@@ -35,7 +40,7 @@ def everything_traced(monkeypatch):
         roots = original(self)
         for module in self.modules.values():
             for function in module.functions.values():
-                roots.append(self._tf_function_root(function, function.node, module, TfFunctionOptions()))
+                roots.append(self._tf_function_root(function, TfFunctionOptions()))
         return roots
 
     monkeypatch.setattr(Project, "find_roots", find_roots)

@@ -4,6 +4,8 @@ import textwrap
 
 import pytest
 
+from tests.conftest import lint_paths
+
 FINE = {
     "python-flag": """
         import tensorflow as tf
@@ -413,3 +415,44 @@ def test_chains_do_not_depend_on_hash_seed(tmp_path):
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_keras2_reached_through_a_reexport_is_converted(tmp_path):
+    # transformers: `from .modeling_tf_utils import keras`, where that module
+    # does `try: import tf_keras as keras`. tf_keras converts `call`.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "utils.py").write_text(
+        "try:\n    import tf_keras as keras\nexcept ImportError:\n    import keras\n"
+    )
+    (tmp_path / "pkg" / "layers.py").write_text(
+        "import tensorflow as tf\nfrom .utils import keras\n\n"
+        "class DropPath(keras.layers.Layer):\n    def call(self, x):\n"
+        "        shape = (tf.shape(x)[0],) + (1,) * (len(tf.shape(x)) - 1)\n"
+        "        if tf.reduce_sum(x) > 0:\n            return x\n        return tf.zeros(shape)\n"
+    )
+    assert lint_paths(tmp_path, ["pkg"]) == []
+
+
+def test_a_slice_of_a_shape_renumbers_its_dimensions(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        class Patches(tf.keras.layers.Layer):
+            def call(self, inputs):
+                height_width = inputs.shape[1:3]
+                half = height_width[0] // 2
+                batch = inputs.shape[:2][0] * 2
+                return tf.reshape(inputs, [-1, half]), batch
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF206", 8)]
+
+
+def test_unresolvable_relative_import_is_not_a_tensor_function(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "import math\nimport tensorflow as tf\nfrom ...tf_utils import shape_list\n\n"
+        "@tf.function\ndef f(q):\n    return q / math.sqrt(shape_list(q)[-1])\n"
+    )
+    assert lint_paths(tmp_path, ["m.py"]) == []

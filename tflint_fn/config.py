@@ -182,9 +182,6 @@ class SettingsResolver:
             self._config_of_dir[directory] = find_pyproject(directory)
         return self._config_of_dir[directory]
 
-    def all_settings(self) -> list[Settings]:
-        return list(self._by_config.values())
-
 
 def _selected(selectors: list[str]) -> frozenset[str]:
     """Codes selected; an opt-in rule only when named by its own code or name."""

@@ -51,8 +51,6 @@ class Trace:
     function: FunctionInfo
     kind: str  # "tf.function" | "keras" | "tf.data" | "called-from"
     parent: "Trace | None"
-    reason: cst.CSTNode  # decorator, wrapping call, def, or the call from the parent
-    reason_module: ModuleInfo
     params: dict[str, Taint]
     unknown_dims: dict[str, frozenset[int]] = field(default_factory=dict)
     autograph: bool = True  # converted by AutoGraph on at least one path
@@ -139,7 +137,7 @@ class Project:
         return None
 
     def external_name(self, qualified: str | None) -> str | None:
-        """The outside name a project name stands for, if any.
+        """The outside name a project name stands for, if any (canonical).
 
         ``from keras_cv.src.backend import keras`` where that package does
         ``import keras``: ``keras_cv.src.backend.keras.layers.Layer`` is
@@ -258,10 +256,17 @@ class Project:
         for written in class_info.base_names():
             head, _, rest = written.partition(".")
             target = module.imports.aliases.get(head)
-            raw = f"{target}.{rest}" if target and rest else (target or written)
-            if raw.startswith(_KERAS2_PREFIXES):
-                return True
-            project_class = self.class_(self.base_keys(class_info)[class_info.base_names().index(written)])
+            qualified = f"{target}.{rest}" if target and rest else (target or f"{module.name}.{written}")
+            # Any step through re-exports spelled tf_keras (transformers'
+            # `from .modeling_tf_utils import keras`, or tf_keras's own source).
+            step: str | None = qualified
+            for _ in range(_MAX_REEXPORTS):
+                if step is None:
+                    break
+                if step.startswith(_KERAS2_PREFIXES):
+                    return True
+                step = self._reexported(step)
+            project_class = self.class_(qualified)
             if project_class is not None and self.keras_autograph(project_class.key, depth + 1):
                 return True
         return False
@@ -319,7 +324,7 @@ class Project:
                 base = self._tf_function_like(qualified)
                 if base is not None:
                     options = _tf_function_options(call, skip_positional=0, base=base)
-                    roots.append(self._tf_function_root(function, decorator, module, options))
+                    roots.append(self._tf_function_root(function, options))
         return roots
 
     def _tf_function_like(self, qualified: str | None) -> TfFunctionOptions | None:
@@ -373,7 +378,7 @@ class Project:
             return f"{module.name}.{dotted}"
         return dotted
 
-    def _tf_function_root(self, function, reason, module, options: TfFunctionOptions) -> Trace:
+    def _tf_function_root(self, function: FunctionInfo, options: TfFunctionOptions) -> Trace:
         params: dict[str, Taint] = {}
         unknown_dims: dict[str, frozenset[int]] = {}
         signature = options.input_signature
@@ -394,10 +399,7 @@ class Project:
                 params[param.name] = PYTHON
             else:
                 params[param.name] = MAYBE_TENSOR
-        return Trace(
-            function, "tf.function", None, reason, module, params, unknown_dims,
-            autograph=options.autograph, options=options,
-        )
+        return Trace(function, "tf.function", None, params, unknown_dims, autograph=options.autograph, options=options)
 
     def _keras_root(self, method: FunctionInfo, autograph: bool) -> Trace:
         params: dict[str, Taint] = {}
@@ -410,7 +412,7 @@ class Project:
                 params[param.name] = PYTHON
             else:
                 params[param.name] = MAYBE_TENSOR
-        return Trace(method, "keras", None, method.node, method.module, params, unknown_dims, autograph=autograph)
+        return Trace(method, "keras", None, params, unknown_dims, autograph=autograph)
 
     def _call_root(self, module: ModuleInfo, candidate) -> Trace | None:
         call: cst.Call = candidate.call
@@ -423,7 +425,7 @@ class Project:
             if function is None:
                 return None
             options = _tf_function_options(call, skip_positional=1, base=base)
-            return self._tf_function_root(function, call, module, options)
+            return self._tf_function_root(function, options)
         if not isinstance(func, cst.Attribute) or func.attr.value not in DATASET_FUNCTION_ARGUMENT:
             return None
         if not self._is_dataset(module, candidate.scope, func.value):
@@ -433,7 +435,7 @@ class Project:
         if function is None:
             return None
         params = {p.name: (PYTHON if p.star or p.has_default else MAYBE_TENSOR) for p in function.bound_params()}
-        return Trace(function, "tf.data", None, call, module, params)
+        return Trace(function, "tf.data", None, params)
 
     def _function_argument(self, module, scope, argument) -> FunctionInfo | None:
         if argument is None:
@@ -542,7 +544,7 @@ class Project:
         autograph = converts and id(callee) not in self.no_autograph and not is_generator(callee)
         existing = self.traces.get(id(callee))
         if existing is None:
-            trace = Trace(callee, "called-from", caller, call.node, caller.function.module, params, autograph=autograph)
+            trace = Trace(callee, "called-from", caller, params, autograph=autograph)
             self.traces[id(callee)] = trace
             queue.append(trace)
             return

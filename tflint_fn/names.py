@@ -11,11 +11,10 @@ same TensorFlow API (``tf.compat.v2.function``, ``tensorflow.keras``,
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
-
 import libcst as cst
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+UNRESOLVED = "<unresolved-import>"
 
 # Prefixes rewritten to a canonical spelling, longest first.
 _CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -128,7 +127,9 @@ class ImportTable:
         else:
             base = target
         if base is None:
-            return
+            # A relative import above the top package (files checked outside
+            # their package): the names are imported, from we know not where.
+            base = UNRESOLVED
         self.imported_modules.add(base)
         if isinstance(node.names, cst.ImportStar):
             self.star_modules.append(base)
@@ -147,8 +148,3 @@ class ImportTable:
         if target is None:
             return None
         return canonical(f"{target}.{rest}" if rest else target)
-
-    def mentions(self, roots: Iterable[str]) -> bool:
-        """Whether anything imported comes from one of these top-level packages."""
-        wanted = tuple(roots)
-        return any(canonical(q).split(".", 1)[0] in wanted for q in self.aliases.values())

@@ -232,14 +232,14 @@ class _StatementPass:
                 function.nested[node.name.value] = info
             if function is None and class_info is None:
                 module.module_names.add(node.name.value)
-            self._block(_body(node), info, None, qualname + ".<locals>.")
+            self._block(_suite_statements(node.body), info, None, qualname + ".<locals>.")
         elif isinstance(node, cst.ClassDef):
             qualname = prefix + node.name.value
             info = ClassInfo(module, qualname, node)
             module.classes[qualname] = info
             if function is None and class_info is None:
                 module.module_names.add(node.name.value)
-            self._block(_body(node), function, info, qualname + ".")
+            self._block(_suite_statements(node.body), function, info, qualname + ".")
         else:
             for block in _child_blocks(node):
                 self._block(block, function, class_info, prefix, guards)
@@ -290,29 +290,15 @@ def _mentions_name(test: cst.BaseExpression, name: str) -> bool:
     return any(node.value == name for node in find_all(test, cst.Name))
 
 
-def _body(node: cst.FunctionDef | cst.ClassDef):
-    body = node.body
-    return body.body if isinstance(body, cst.IndentedBlock) else [cst.SimpleStatementLine(body.body)]
-
-
 def _child_blocks(node: cst.CSTNode):
-    """Statement blocks nested in a compound statement (if/for/while/try/with/match)."""
-    for attr in ("body", "orelse", "finalbody"):
-        part = getattr(node, attr, None)
-        if part is None:
-            continue
-        if isinstance(part, cst.IndentedBlock):
-            yield part.body
-        elif isinstance(part, cst.SimpleStatementSuite):
-            yield [cst.SimpleStatementLine(part.body)]
-        elif isinstance(part, (cst.If, cst.Else, cst.Finally)):
-            yield from _child_blocks(part) if not isinstance(part, cst.If) else [[part]]
-        elif isinstance(part, cst.BaseSuite):
-            yield from _child_blocks(part)
-    for handler in getattr(node, "handlers", ()):
-        yield from _child_blocks(handler)
-    for case in getattr(node, "cases", ()):
-        yield from _child_blocks(case)
+    """Statement blocks of a compound statement other than ``if`` (for/while/try/with/match)."""
+    suites = [getattr(node, "body", None)]
+    suites += [clause.body for clause in (getattr(node, "orelse", None), getattr(node, "finalbody", None)) if clause]
+    suites += [handler.body for handler in getattr(node, "handlers", ())]
+    suites += [case.body for case in getattr(node, "cases", ())]
+    for suite in suites:
+        if isinstance(suite, cst.BaseSuite):
+            yield _suite_statements(suite)
 
 
 def _import_binding(alias: cst.ImportAlias) -> str:

@@ -457,7 +457,10 @@ class FunctionWalker:
             index = _integer_index(node)
             if index is not None and base.origin is not None:
                 return Taint(NONE, STATIC_DIM, (base.origin[0], index))
-            return Taint(NONE, STATIC_DIM) if index is not None else base
+            if index is not None:
+                return Taint(NONE, STATIC_DIM)
+            # A slice: `shape[:2]` keeps the dimensions' numbers, `shape[1:3]` does not.
+            return base if _slice_starts_at_zero(node) else Taint(NONE, SHAPE)
         if base.level == TENSOR:
             return A_TENSOR
         if base.level == MAYBE:
@@ -680,6 +683,13 @@ def _integer_index(node: cst.Subscript) -> int | None:
         number = int(value.value, 0)
         return -number if negative else number
     return None
+
+
+def _slice_starts_at_zero(node: cst.Subscript) -> bool:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return False
+    lower = node.slice[0].slice.lower
+    return lower is None or (isinstance(lower, cst.Integer) and int(lower.value, 0) == 0)
 
 
 def _is_integer_index(node: cst.Subscript) -> bool:

@@ -99,8 +99,3 @@ class Check:
 
     def check(self, node: cst.CSTNode, ctx: CheckContext) -> Iterator[Report]:
         raise NotImplementedError
-
-
-def call_name(node: cst.Call, ctx: CheckContext) -> str | None:
-    """Canonical name of what a call calls, when it is outside the project."""
-    return ctx.qualified(node.func)
