@@ -131,3 +131,10 @@ def test_directory_named_like_a_subcommand(tmp_path):
     (tmp_path / "rule" / "a.py").write_text(TRACED)
     result = run_cli("./rule", cwd=tmp_path)
     assert result.returncode == 1 and "TFF101" in result.stdout
+
+
+def test_no_python_warnings_about_user_code_on_stderr(tmp_path):
+    (tmp_path / "w.py").write_text("import tensorflow as tf\nx = 1\nif x is not 1:\n    pass\ndef f(:\n")
+    result = run_cli("w.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
@@ -75,7 +76,9 @@ def _python_syntax_error(text: str, deep: bool = False) -> ParseFailure | None:
     With ``deep``, an expression too deep for CPython is a failure too.
     """
     try:
-        compile(text, "<file>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CPython's SyntaxWarnings about user code are not ours to print
+            compile(text, "<file>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
     except SyntaxError as error:
         return ParseFailure(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     except (RecursionError, MemoryError):
