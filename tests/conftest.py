@@ -24,7 +24,7 @@ def lint_paths(cwd: Path, paths: list[str], graph_decorators=(), report_unused_s
     if report_unused_suppressions:
         flags["extend_select"] = [*flags.get("extend_select", []), "TFF002"]
     settings = resolve_settings(config, **flags)
-    return run(paths, settings, cwd, report_unused_suppressions=report_unused_suppressions).findings
+    return run(paths, settings, cwd).findings
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -218,3 +218,21 @@ def test_pre_commit_hook_installs_no_tensorflow():
     assert static["types_or"] == ["python", "pyi"] and static["require_serial"] is True
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not [d for d in dependencies if "tensorflow" in d or "keras" in d]
+
+
+def test_rule_documentation_as_json(tmp_path):
+    result = run_cli("rule", "numpy-on-tensor", "--format", "json", cwd=tmp_path)
+    document = json.loads(result.stdout)
+    assert document["code"] == "TFF203" and document["severity"] == "error"
+    assert document["documentation"].startswith("# TFF203 numpy-on-tensor")
+
+
+def test_select_and_extend_select_from_the_file(tmp_path):
+    (tmp_path / "a.py").write_text(BAD + "\n@tf.function\ndef other(x):\n    tf.print(x)  # noqa: TFF101\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nselect = ["TFF2"]\nextend-select = ["TFF002"]\n')
+    document = json.loads(run_cli("a.py", "--format", "json", cwd=tmp_path).stdout)
+    # TFF002 on its own: the noqa names TFF101, which is not selected, so it is not judged.
+    assert [f["code"] for f in document["findings"]] == ["TFF201"]
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nselect = ["TFF1", "TFF2"]\nextend-select = ["TFF002"]\n')
+    document = json.loads(run_cli("a.py", "--format", "json", cwd=tmp_path).stdout)
+    assert [f["code"] for f in document["findings"]] == ["TFF101", "TFF201", "TFF002"]

@@ -3,7 +3,6 @@ traceback, and the other files are still analysed."""
 
 import json
 import os
-import textwrap
 
 import pytest
 

@@ -102,8 +102,7 @@ def check(
             click.echo(config_module.describe(settings), nl=False)
             return
         result = run(
-            paths, settings, cwd, stdin=stdin, resolver=resolver,
-            report_unused_suppressions=report_unused_suppressions, force_exclude=force_exclude,
+            paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
             cache_root=None if no_cache else (settings.root or cwd),
         )
     except (config_module.ConfigError, DiscoveryError) as error:

@@ -37,7 +37,6 @@ def run(
     settings: Settings,
     cwd: Path,
     stdin: tuple[str, str] | None = None,
-    report_unused_suppressions: bool = False,
     force_exclude: bool = False,
     resolver: SettingsResolver | None = None,
     cache_root: Path | None = None,
@@ -65,20 +64,20 @@ def run(
     sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
     key = None
     if cache_root is not None:
-        key = cache_key(_key_parts(files, hashes, file_settings, settings, report_unused_suppressions))
+        key = cache_key(_key_parts(files, hashes, file_settings, settings))
         cached = ResultCache(cache_root).load(key)
         if cached is not None:
             findings, suppressed, count = cached
             return Result(findings, count, suppressed, sources)
-    result = _analyze(files, texts, sources, file_settings, settings, report_unused_suppressions)
+    result = _analyze(files, texts, sources, file_settings, settings)
     if key is not None:
         ResultCache(cache_root).store(key, result.findings, result.suppressed, result.files)
     return result
 
 
-def _key_parts(files, hashes, file_settings, default: Settings, report_unused: bool) -> list[str]:
+def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     distinct: dict[int, int] = {}
-    parts = [f"report-unused={report_unused}", describe(default)]
+    parts = [describe(default)]
     for file in files:
         settings = file_settings[file.display_path]
         if id(settings) not in distinct:
@@ -88,7 +87,7 @@ def _key_parts(files, hashes, file_settings, default: Settings, report_unused: b
     return parts
 
 
-def _analyze(files, texts, sources, file_settings, settings: Settings, report_unused_suppressions: bool) -> Result:
+def _analyze(files, texts, sources, file_settings, settings: Settings) -> Result:
     findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
     words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in graph_decorators)
@@ -140,7 +139,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, report_un
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
     findings.extend(analyze(project, checks))
     paths_by_display = {file.display_path: file.path for file in files}
-    return _filter(findings, file_settings, settings, paths_by_display, sources, report_unused_suppressions, len(files))
+    return _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
@@ -223,7 +222,7 @@ def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
     )
 
 
-def _filter(findings, file_settings, default: Settings, paths, sources, report_unused: bool, file_count: int) -> Result:
+def _filter(findings, file_settings, default: Settings, paths, sources, file_count: int) -> Result:
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     tables: dict[str, dict] = {}
@@ -244,15 +243,14 @@ def _filter(findings, file_settings, default: Settings, paths, sources, report_u
             used.update((finding.path, line, entry) for line, entry in entries)
         else:
             kept.append(finding)
-    if report_unused:
-        kept.extend(_unused_suppressions(sources, tables, used, file_settings, default))
+    kept.extend(_unused_suppressions(sources, tables, used, file_settings, default))
     kept.sort(key=lambda f: f.sort_key)
     suppressed.sort(key=lambda f: f.sort_key)
     return Result(kept, file_count, suppressed, sources)
 
 
 def _unused_suppressions(sources, tables, used, file_settings, default: Settings) -> list[Finding]:
-    """TFF002 for each suppression entry that suppressed nothing."""
+    """TFF002 for each suppression entry that suppressed nothing, where TFF002 is enabled."""
     found = []
     for path, source in sources.items():
         settings = file_settings.get(path, default)

@@ -825,11 +825,7 @@ def scan_bindings(function: FunctionInfo) -> tuple[set[str], set[str], set[str]]
         declared_nonlocal: set[str] = set()
 
         def enter(node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.AssignTarget):
-                _target_names(node.target, bound)
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
-                _target_names(node.target, bound)
-            elif isinstance(node, cst.For):
+            if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
                 _target_names(node.target, bound)
             elif isinstance(node, cst.WithItem) and node.asname is not None:
                 _target_names(node.asname.name, bound)
