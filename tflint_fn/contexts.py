@@ -20,7 +20,8 @@ from tflint_fn.cstwalk import find_all
 from tflint_fn.names import canonical, dotted_name
 from tflint_fn.summary import DATASET_FUNCTION_ARGUMENT, ClassInfo, FunctionInfo, ModuleInfo, is_python_container
 from tflint_fn.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
-from tflint_fn.walker import CallSite, FunctionWalker, Resolver
+from tflint_fn.resolver import Resolver
+from tflint_fn.walker import CallSite, FunctionWalker
 
 TF_FUNCTION = "tensorflow.function"
 DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"

@@ -12,7 +12,7 @@ from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, RULES, UNUSED_SUPPRESSION
 from tflint_fn.cache import ResultCache, cache_key, content_hash
 from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.contexts import Project
-from tflint_fn.discovery import SourceFile, discover
+from tflint_fn.discovery import SourceFile, discover, display_path, module_name
 from tflint_fn.findings import Finding, Position
 from tflint_fn.names import ImportTable, resolve_relative
 from tflint_fn.parsing import ParseFailure, decode, parse
@@ -138,6 +138,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings) -> Result
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
     findings.extend(analyze(project, checks))
+    gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
     return _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
 
@@ -171,8 +172,6 @@ def _module_prefixes(dotted: str):
 
 
 def _stdin_file(name: str, cwd: Path) -> SourceFile:
-    from tflint_fn.discovery import display_path, module_name
-
     path = (cwd / name).absolute()
     module, is_package = module_name(path)
     return SourceFile(path, display_path(path, cwd), module, is_package)

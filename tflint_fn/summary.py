@@ -15,6 +15,7 @@ import libcst as cst
 
 from tflint_fn.cstwalk import find_all
 from tflint_fn.names import ImportTable, dotted_name
+from tflint_fn.scopes import target_names
 
 DATASET_FUNCTION_ARGUMENT = {
     # method name -> (positional index of the function, its keyword name)
@@ -312,18 +313,8 @@ def _assigned_names(node) -> set[str]:
     targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
     names: set[str] = set()
     for target in targets:
-        _collect_target_names(target, names)
+        target_names(target, names)
     return names
-
-
-def _collect_target_names(target: cst.BaseExpression, names: set[str]) -> None:
-    if isinstance(target, cst.Name):
-        names.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _collect_target_names(element.value, names)
-    elif isinstance(target, cst.StarredElement):
-        _collect_target_names(target.value, names)
 
 
 _CONTAINER_CONSTRUCTORS = frozenset(

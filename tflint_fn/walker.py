@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from tflint_fn.cstwalk import walk
-from tflint_fn.names import BUILTIN_NAMES, canonical, dotted_name
+from tflint_fn.branches import always_leaves, dead_branch, eager_only_branch, lifts_out_of_graph, narrowed_to_python
+from tflint_fn.names import BUILTIN_NAMES
+from tflint_fn.resolver import External, ProjectName, Resolver, Target
+from tflint_fn.scopes import scan_bindings
 from tflint_fn.summary import FunctionInfo, ModuleInfo
 from tflint_fn.tensors import (
     A_TENSOR,
@@ -40,37 +42,6 @@ from tflint_fn.tensors import (
     meet_all,
     taint_of_api_call,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class External:
-    """A callee outside the project, by canonical qualified name."""
-
-    qualified: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectName:
-    """A callee in the project, by global qualified name (``pkg.mod.f``)."""
-
-    qualified: str
-
-
-@dataclass(frozen=True, slots=True)
-class MethodRef:
-    """``self.m`` / ``cls.m`` / ``super().m`` inside a class."""
-
-    class_key: str
-    method: str
-    via_super: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LocalFunction:
-    function: FunctionInfo
-
-
-Target = External | ProjectName | MethodRef | LocalFunction
 
 
 @dataclass(eq=False)
@@ -202,7 +173,7 @@ class FunctionWalker:
                 if item.asname is not None:
                     self._bind(item.asname.name, value, item.item)
             self._fire(node)
-            if not any(_lifts_out_of_graph(item.item) for item in node.items):
+            if not any(lifts_out_of_graph(item.item) for item in node.items):
                 self._suite(node.body)
         elif isinstance(node, cst.FunctionDef):
             for decorator in node.decorators:
@@ -221,8 +192,8 @@ class FunctionWalker:
     def _if(self, node: cst.If) -> None:
         self.expr(node.test)
         self._fire(node)
-        skipped = _eager_only_branch(node.test, self) or _dead_branch(node.test, self.module)
-        python_in_body, python_in_orelse = _narrowed_to_python(node.test)
+        skipped = eager_only_branch(node.test, self) or dead_branch(node.test, self.module)
+        python_in_body, python_in_orelse = narrowed_to_python(node.test)
         before = dict(self.env)
         if skipped != "body":
             self.guards.append((node.test, True))
@@ -241,9 +212,9 @@ class FunctionWalker:
             else:
                 self._suite(node.orelse.body)
             self.guards.pop()
-        if skipped == "body" or _always_leaves(node.body):
+        if skipped == "body" or always_leaves(node.body):
             return  # only the else-path continues after the if
-        if node.orelse is not None and not isinstance(node.orelse, cst.If) and _always_leaves(node.orelse.body):
+        if node.orelse is not None and not isinstance(node.orelse, cst.If) and always_leaves(node.orelse.body):
             self.env = after_body
             return
         self.env = _merge(after_body, self.env)
@@ -575,99 +546,6 @@ class FunctionWalker:
         self.env = saved
 
 
-class Resolver:
-    """Resolves names in a function to project functions or external names."""
-
-    def __init__(self, project) -> None:
-        self.project = project
-
-    def resolve(
-        self,
-        node: cst.BaseExpression,
-        module: ModuleInfo,
-        function: FunctionInfo | None,
-        local_names: set[str] | frozenset[str] = frozenset(),
-    ) -> Target | None:
-        if isinstance(node, cst.Name):
-            name = node.value
-            scope = function
-            while scope is not None:
-                if name in scope.nested:
-                    return LocalFunction(scope.nested[name])
-                scope = scope.parent
-            if name in local_names:
-                return None
-            if name in module.module_names:
-                qualified = f"{module.name}.{name}"
-                if name in module.imports.aliases:
-                    return self._imported(module.imports.resolve_dotted(name))
-                return ProjectName(qualified)
-            if name in module.imports.aliases:
-                return self._imported(module.imports.resolve_dotted(name))
-            if name in BUILTIN_NAMES:
-                return External(name)
-            return None
-        if isinstance(node, cst.Attribute):
-            base = node.value
-            in_class = function is not None and function.class_qualname is not None
-            if isinstance(base, cst.Name) and base.value in ("self", "cls") and in_class:
-                if base.value not in local_names or _is_first_param(function, base.value):
-                    return MethodRef(f"{module.name}.{function.class_qualname}", node.attr.value)
-            if (
-                isinstance(base, cst.Call)
-                and isinstance(base.func, cst.Name)
-                and base.func.value == "super"
-                and in_class
-            ):
-                return MethodRef(f"{module.name}.{function.class_qualname}", node.attr.value, via_super=True)
-            dotted = dotted_name(node)
-            if dotted is None:
-                return None
-            head = dotted.split(".", 1)[0]
-            if head in local_names:
-                return None
-            if head in module.imports.aliases:
-                return self._imported(module.imports.resolve_dotted(dotted))
-            if head in module.classes and "." in dotted:
-                return ProjectName(f"{module.name}.{dotted}")
-        return None
-
-    def _imported(self, qualified: str | None) -> Target | None:
-        if qualified is None:
-            return None
-        if self.project.owns(qualified):
-            if self.project.function(qualified) is None and self.project.class_(qualified) is None:
-                outside = self.project.external_name(qualified)
-                if outside is not None:
-                    return External(outside)
-            return ProjectName(qualified)
-        return External(canonical(qualified))
-
-    def overrides(self, target: Target) -> list[FunctionInfo]:
-        """For ``self.m()``, the ``m`` of project subclasses: any of them may run."""
-        if not isinstance(target, MethodRef) or target.via_super:
-            return []
-        return [
-            child.methods[target.method]
-            for child in self.project.subclasses(target.class_key)
-            if target.method in child.methods and not child.methods[target.method].is_property
-        ]
-
-    def function_of(self, target: Target, caller: FunctionInfo | None = None) -> FunctionInfo | None:
-        if isinstance(target, LocalFunction):
-            return target.function
-        if isinstance(target, ProjectName):
-            return self.project.function(target.qualified)
-        if isinstance(target, MethodRef):
-            return self.project.method(target.class_key, target.method, skip_own=target.via_super)
-        return None
-
-
-def _is_first_param(function: FunctionInfo, name: str) -> bool:
-    params = function.params()
-    return bool(params) and params[0].name == name
-
-
 def _origin(node: cst.BaseExpression) -> tuple[str, int] | None:
     return (node.value, -1) if isinstance(node, cst.Name) else None
 
@@ -724,140 +602,3 @@ def _element_taint(iter_node: cst.BaseExpression, iter_taint: Taint, walker: Fun
     return PYTHON
 
 
-_PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})
-_TENSOR_TESTS = frozenset({"is_tensor", "is_symbolic_tensor"})
-
-
-def _narrowed_to_python(test: cst.BaseExpression) -> tuple[list[str], list[str]]:
-    """Names an ``if`` test proves plainly Python in its body, and in its else-path.
-
-    ``isinstance(x, (list, tuple))`` -> x in the body; ``tf.is_tensor(x)`` /
-    ``isinstance(x, tf.Tensor)`` -> x in the else-path (and ``not`` swaps them).
-    """
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        body, orelse = _narrowed_to_python(test.expression)
-        return orelse, body
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
-        left, right = _narrowed_to_python(test.left)[0], _narrowed_to_python(test.right)[0]
-        return [name for name in left if name in right], []
-    if not isinstance(test, cst.Call) or not test.args or not isinstance(test.args[0].value, cst.Name):
-        return [], []
-    subject = test.args[0].value.value
-    function = dotted_name(test.func) or ""
-    if function.rsplit(".", 1)[-1] in _TENSOR_TESTS and len(test.args) == 1:
-        return [], [subject]
-    if function != "isinstance" or len(test.args) != 2:
-        return [], []
-    types = test.args[1].value
-    names = [dotted_name(e.value) or "" for e in types.elements] if isinstance(types, cst.Tuple) else [dotted_name(types) or ""]
-    if names and all(name in _PYTHON_TYPES for name in names):
-        return [subject], []
-    if names and all(name.rsplit(".", 1)[-1] in ("Tensor", "Variable") for name in names):
-        return [], [subject]
-    return [], []
-
-
-def _always_leaves(suite: cst.BaseSuite) -> bool:
-    """Whether a block ends in ``return``/``raise``/``continue``/``break``."""
-    statements = suite.body
-    if not statements:
-        return False
-    last = statements[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        return isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
-    return False
-
-
-def _dead_branch(test: cst.BaseExpression, module: ModuleInfo) -> str | None:
-    """'body' for ``if FLAG:`` where FLAG is a module constant set to False once."""
-    negated = False
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        negated, test = True, test.expression
-    if isinstance(test, cst.Name) and test.value in module.false_constants:
-        return "orelse" if negated else "body"
-    return None
-
-
-def _lifts_out_of_graph(context: cst.BaseExpression) -> bool:
-    """``with tf.init_scope():`` runs its body eagerly, outside the graph."""
-    return isinstance(context, cst.Call) and (dotted_name(context.func) or "").endswith("init_scope")
-
-
-def _eager_only_branch(test: cst.BaseExpression, walker: FunctionWalker) -> str | None:
-    """'body' or 'orelse' when that branch of ``if test`` runs only eagerly.
-
-    ``tf.executing_eagerly()`` (also as one operand of ``and``), and
-    ``isinstance(x, np.ndarray)``: traced code sees tensors, never arrays.
-    """
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        if "body" in (_eager_only_branch(test.left, walker), _eager_only_branch(test.right, walker)):
-            return "body"
-        return None
-    if (
-        isinstance(test, cst.Call)
-        and dotted_name(test.func) == "isinstance"
-        and len(test.args) == 2
-        and walker.qualified(test.args[1].value) == "numpy.ndarray"
-    ):
-        return "body"
-    negated = False
-    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        negated = not negated
-        test = test.expression
-    if not isinstance(test, cst.Call):
-        return None
-    name = dotted_name(test.func) or ""
-    last = name.rsplit(".", 1)[-1]
-    if last == "executing_eagerly":
-        return "orelse" if negated else "body"
-    if last == "inside_function":
-        return "body" if negated else "orelse"
-    return None
-
-
-def scan_bindings(function: FunctionInfo) -> tuple[set[str], set[str], set[str]]:
-    """Names bound in a function's own scope, and those it declares global/nonlocal."""
-    if function.bindings is None:
-        bound = {param.name for param in function.params()}
-        declared_global: set[str] = set()
-        declared_nonlocal: set[str] = set()
-
-        def enter(node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
-                _target_names(node.target, bound)
-            elif isinstance(node, cst.WithItem) and node.asname is not None:
-                _target_names(node.asname.name, bound)
-            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-                _target_names(node.name.name, bound)
-            elif isinstance(node, cst.ImportAlias):
-                if node.asname is not None:
-                    _target_names(node.asname.name, bound)
-                else:
-                    bound.add((dotted_name(node.name) or "").split(".", 1)[0])
-            elif isinstance(node, cst.Global):
-                declared_global.update(item.name.value for item in node.names)
-            elif isinstance(node, cst.Nonlocal):
-                declared_nonlocal.update(item.name.value for item in node.names)
-            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                bound.add(node.name.value)
-                return False
-            elif isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-                return False
-            return True
-
-        if isinstance(function.node, cst.FunctionDef):
-            walk(function.node.body, enter)
-        function.bindings = (bound - declared_global - declared_nonlocal, declared_global, declared_nonlocal)
-    return function.bindings
-
-
-def _target_names(node: cst.BaseExpression, names: set[str]) -> None:
-    if isinstance(node, cst.Name):
-        names.add(node.value)
-    elif isinstance(node, (cst.Tuple, cst.List)):
-        for element in node.elements:
-            _target_names(element.value, names)
-    elif isinstance(node, cst.StarredElement):
-        _target_names(node.value, names)

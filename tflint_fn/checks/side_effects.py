@@ -11,7 +11,7 @@ from tflint_fn.cstwalk import find_all
 from tflint_fn.names import dotted_name
 from tflint_fn.summary import is_python_container
 from tflint_fn.tensors import NONE
-from tflint_fn.walker import scan_bindings
+from tflint_fn.scopes import scan_bindings
 
 MUTATING_METHODS = frozenset(
     {
