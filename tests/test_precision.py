@@ -456,3 +456,44 @@ def test_unresolvable_relative_import_is_not_a_tensor_function(tmp_path):
         "@tf.function\ndef f(q):\n    return q / math.sqrt(shape_list(q)[-1])\n"
     )
     assert lint_paths(tmp_path, ["m.py"]) == []
+
+
+def test_call_sites_are_checked_one_by_one(lint):
+    # dm-sonnet's unroll: step(0, None) once, then step(t, out) with tensors.
+    # Merged, `t` looks like a tensor under `if prev is None:`; per call site it
+    # never is (TensorFlow 2.21 runs this).
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def step(t, prev):
+            if prev is None:
+                assert t == 0
+                return tf.zeros([2])
+            return prev + tf.cast(t, tf.float32)
+
+        @tf.function
+        def unroll(x):
+            out = step(0, None)
+            for t in tf.range(3):
+                out = step(t, out)
+            return out
+        """
+    )
+    assert lint(source) == []
+
+
+def test_a_helper_is_still_checked_in_its_tensor_context(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def total(values):
+            return sum(values)
+
+        @tf.function
+        def f(x):
+            return total([1, 2]) + total(tf.reduce_sum(x, axis=0))
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF207", 5)]

@@ -64,7 +64,8 @@ def analyze(project: Project, checks: list[Check]) -> list[Finding]:
 
         try:
             if by_type:
-                project.walk(trace, listener)
+                for params in trace.check_contexts():
+                    project.walk(trace, listener, params)
             for check, report in reports.values():
                 findings.append(_finding(check, report, trace, positions))
         except RecursionError:

@@ -12,6 +12,7 @@ import libcst as cst
 
 from tflint_fn.names import dotted_name
 from tflint_fn.summary import ModuleInfo
+from tflint_fn.tensors import TENSOR
 
 
 _PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})
@@ -60,13 +61,27 @@ def always_leaves(suite: cst.BaseSuite) -> bool:
     return False
 
 
-def dead_branch(test: cst.BaseExpression, module: ModuleInfo) -> str | None:
-    """'body' for ``if FLAG:`` where FLAG is a module constant set to False once."""
+def dead_branch(test: cst.BaseExpression, module: ModuleInfo, walker) -> str | None:
+    """The branch of an ``if`` that cannot run, if any.
+
+    ``if FLAG:`` where FLAG is a module constant set to False once; and
+    ``if x is None:`` where ``x`` is certainly a tensor, never None.
+    """
     negated = False
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         negated, test = True, test.expression
     if isinstance(test, cst.Name) and test.value in module.false_constants:
         return "orelse" if negated else "body"
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+        and walker.taint(test.left).level == TENSOR
+    ):
+        is_not = isinstance(test.comparisons[0].operator, cst.IsNot)
+        if isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot)):
+            return "orelse" if is_not != negated else "body"
     return None
 
 

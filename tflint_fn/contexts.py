@@ -29,6 +29,7 @@ KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
 # Parameters that hold Python flags by convention, even without a default.
 PYTHON_FLAG_PARAMS = frozenset({"training", "is_training", "return_dict", "return_state"})
 _MAX_WALKS = 8
+_MAX_CONTEXTS = 4
 _MAX_REEXPORTS = 6
 _KERAS2_PREFIXES = ("tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras")
 _DATASET_NAME = re.compile(r"(^|_)(ds|dataset|datasets|data_set)(_|$)|dataset", re.IGNORECASE)
@@ -58,6 +59,19 @@ class Trace:
     options: TfFunctionOptions | None = None
     return_taint: Taint | None = None  # None until walked
     walks: int = 0
+    # Parameter taints per call site (the latest walk of the caller wins),
+    # checked one by one so that one caller's tensor and another's None do not
+    # meet in one walk.
+    contexts: dict[int, dict[str, Taint]] = field(default_factory=dict)
+
+    def check_contexts(self) -> list[dict[str, Taint]]:
+        distinct: list[dict[str, Taint]] = []
+        for params in self.contexts.values():
+            if params not in distinct:
+                distinct.append(params)
+        if not distinct or len(distinct) > _MAX_CONTEXTS:
+            return [self.params]
+        return distinct
 
     @property
     def root(self) -> "Trace":
@@ -519,11 +533,11 @@ class Project:
                 self._propagate(trace, call, callee, queue)
         return self.traces
 
-    def walk(self, trace: Trace, listener=None) -> FunctionWalker:
+    def walk(self, trace: Trace, listener=None, params: dict[str, Taint] | None = None) -> FunctionWalker:
         walker = FunctionWalker(
             trace.function,
             self.resolver,
-            trace.params,
+            trace.params if params is None else params,
             trace.unknown_dims,
             listener=listener,
             return_of=self._return_of,
@@ -546,9 +560,12 @@ class Project:
         existing = self.traces.get(id(callee))
         if existing is None:
             trace = Trace(callee, "called-from", caller, params, autograph=autograph)
+            trace.contexts[id(call.node)] = params
             self.traces[id(callee)] = trace
             queue.append(trace)
             return
+        if existing.parent is not None:
+            existing.contexts[id(call.node)] = params
         merged = dict(existing.params)
         for name, taint in params.items():
             merged[name] = merged[name].join(taint) if name in merged else taint
