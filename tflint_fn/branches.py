@@ -11,7 +11,6 @@ from __future__ import annotations
 import libcst as cst
 
 from tflint_fn.names import dotted_name
-from tflint_fn.summary import ModuleInfo
 from tflint_fn.tensors import TENSOR
 
 
@@ -61,7 +60,7 @@ def always_leaves(suite: cst.BaseSuite) -> bool:
     return False
 
 
-def dead_branch(test: cst.BaseExpression, module: ModuleInfo, walker) -> str | None:
+def dead_branch(test: cst.BaseExpression, walker) -> str | None:
     """The branch of an ``if`` that cannot run, if any.
 
     ``if FLAG:`` where FLAG is a module constant set to False once; and
@@ -70,7 +69,7 @@ def dead_branch(test: cst.BaseExpression, module: ModuleInfo, walker) -> str | N
     negated = False
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         negated, test = True, test.expression
-    if isinstance(test, cst.Name) and test.value in module.false_constants:
+    if isinstance(test, cst.Name) and test.value in walker.module.false_constants:
         return "orelse" if negated else "body"
     if (
         isinstance(test, cst.Comparison)

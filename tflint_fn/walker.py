@@ -192,7 +192,7 @@ class FunctionWalker:
     def _if(self, node: cst.If) -> None:
         self.expr(node.test)
         self._fire(node)
-        skipped = eager_only_branch(node.test, self) or dead_branch(node.test, self.module, self)
+        skipped = eager_only_branch(node.test, self) or dead_branch(node.test, self)
         python_in_body, python_in_orelse = narrowed_to_python(node.test)
         before = dict(self.env)
         if skipped != "body":

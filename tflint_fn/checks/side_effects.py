@@ -9,7 +9,7 @@ import libcst as cst
 from tflint_fn.checks.base import Check, CheckContext, Report
 from tflint_fn.cstwalk import find_all
 from tflint_fn.names import dotted_name
-from tflint_fn.summary import is_python_container
+from tflint_fn.summary import FunctionInfo, is_python_container
 from tflint_fn.tensors import NONE
 from tflint_fn.scopes import scan_bindings
 
@@ -63,25 +63,29 @@ def _outer_description(target: cst.BaseExpression, ctx: CheckContext) -> str | N
         return None
     if name in ctx.module.imports.aliases:
         return None  # a module or imported object: not a container we track
-    parent = ctx.trace.function.parent
-    while parent is not None:
-        if name in scan_bindings(parent)[0]:
-            if id(parent) in ctx.project.traces:
-                return None  # a local of an enclosing traced function: trace-local too
-            return f"`{name}` is a variable of the enclosing function `{parent.name}`"
-        parent = parent.parent
+    owner = _enclosing_binder(name, ctx)
+    if owner is not None:
+        if id(owner) in ctx.project.traces:
+            return None  # a local of an enclosing traced function: trace-local too
+        return f"`{name}` is a variable of the enclosing function `{owner.name}`"
     if name in ctx.module.module_names or name in walker.global_names:
         return f"`{name}` is a module-level variable"
     return None
 
 
-def _owned_by_traced(name: str, ctx: CheckContext) -> bool:
+def _enclosing_binder(name: str, ctx: CheckContext) -> FunctionInfo | None:
+    """The nearest enclosing function that binds ``name`` (a closure's owner)."""
     parent = ctx.trace.function.parent
     while parent is not None:
         if name in scan_bindings(parent)[0]:
-            return id(parent) in ctx.project.traces
+            return parent
         parent = parent.parent
-    return False
+    return None
+
+
+def _owned_by_traced(name: str, ctx: CheckContext) -> bool:
+    owner = _enclosing_binder(name, ctx)
+    return owner is not None and id(owner) in ctx.project.traces
 
 
 def _holds_python_container(target: cst.BaseExpression, ctx: CheckContext) -> bool:
@@ -100,16 +104,14 @@ def _holds_python_container(target: cst.BaseExpression, ctx: CheckContext) -> bo
     if not isinstance(target, cst.Name):
         return False
     name = target.value
-    parent = ctx.trace.function.parent
-    while parent is not None:
-        if name in scan_bindings(parent)[0]:
-            return any(
-                is_python_container(assign.value, imports)
-                for assign in find_all(parent.node, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef))
-                if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)
-            )
-        parent = parent.parent
-    return name in ctx.module.container_globals
+    owner = _enclosing_binder(name, ctx)
+    if owner is None:
+        return name in ctx.module.container_globals
+    return any(
+        is_python_container(assign.value, imports)
+        for assign in find_all(owner.node, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef))
+        if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)
+    )
 
 
 _EMPTYING_METHODS = frozenset({"clear", "pop", "popitem", "popleft"})
