@@ -175,7 +175,7 @@ def test_pyproject_configuration(tmp_path):
     [
         ('[tool.tflint-fn]\nselekt = ["TFF1"]\n', "unknown key `selekt`"),
         ('[tool.tflint-fn]\nselect = "TFF1"\n', "`select` must be a list of strings"),
-        ('[tool.tflint-fn]\nselect = ["TFF9"]\n', "unknown rule selector `TFF9`"),
+        ('[tool.tflint-fn]\nselect = ["TFF8"]\n', "unknown rule selector `TFF8`"),
         ('[tool.tflint-fn.dynamic]\ntimeout = "60"\n', "`dynamic.timeout` has the wrong type"),
         ('[tool.tflint-fn\n', "pyproject.toml"),
     ],

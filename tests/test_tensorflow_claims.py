@@ -234,3 +234,237 @@ def test_py_function_bodies_run_eagerly_every_call():
         return tf.py_function(eager, [x], tf.float32)
 
     assert calls(f, 1.0, 2.0, 3.0).count("eager") == 3
+
+
+# --- TFF3xx: data structures and control flow --------------------------------
+
+
+def test_tff301_list_grown_in_a_graph_loop_holds_one_element_or_fails():
+    @tf.function
+    def collect(x, n):
+        out = []
+        for _ in tf.range(n):
+            out.append(1)
+        return len(out)
+
+    @tf.function
+    def stacked(x, n):
+        out = []
+        for i in tf.range(n):
+            out.append(x * tf.cast(i, tf.float32))
+        return tf.stack(out)
+
+    @tf.function
+    def unrolled(x):
+        out = []
+        for i in range(3):
+            out.append(x * i)
+        return tf.stack(out)
+
+    assert int(collect(tf.constant(1.0), tf.constant(3))) == 1
+    with pytest.raises(Exception, match="out of scope") as raised:
+        stacked(tf.constant(1.0), tf.constant(3))
+    assert type(raised.value).__name__ == "InaccessibleTensorError"
+    assert unrolled(tf.constant(1.0)).numpy().tolist() == [0.0, 1.0, 2.0]
+
+
+def test_tff302_one_branch_name_raises_both_branches_work():
+    @tf.function
+    def one_branch(x):
+        if tf.reduce_sum(x) > 0:
+            y = x * 2
+        return y  # noqa: F821 - the point of the test
+
+    @tf.function
+    def none_before(x):
+        y = None
+        if tf.reduce_sum(x) > 0:
+            y = x * 2
+        return y
+
+    @tf.function
+    def both(x):
+        if tf.reduce_sum(x) > 0:
+            y = x * 2
+        else:
+            y = x
+        return y
+
+    with pytest.raises(ValueError, match="must also be initialized in the else branch"):
+        one_branch(tf.constant(1.0))
+    with pytest.raises(ValueError, match="is None at the end of the else branch"):
+        none_before(tf.constant(1.0))
+    assert float(both(tf.constant(1.0))) == 2.0
+
+
+def test_tff303_loop_variables_must_keep_type_and_shape():
+    @tf.function
+    def none_read(x, n):
+        v = None
+        for _ in tf.range(n):
+            v = v + x
+        return v
+
+    @tf.function
+    def int_to_float(n):
+        total = 0
+        for i in tf.range(n):
+            total = total + tf.cast(i, tf.float32) * 0.5
+        return total
+
+    @tf.function
+    def grows(x, n):
+        out = tf.zeros([0])
+        for _ in tf.range(n):
+            out = tf.concat([out, x], 0)
+        return out
+
+    @tf.function
+    def grows_declared(x, n):
+        out = tf.zeros([0])
+        for _ in tf.range(n):
+            tf.autograph.experimental.set_loop_options(shape_invariants=[(out, tf.TensorShape([None]))])
+            out = tf.concat([out, x], 0)
+        return out
+
+    @tf.function
+    def guarded(x, n):
+        best = None
+        for _ in tf.range(n):
+            if best is None:
+                best = x
+            best = tf.maximum(best, x)
+        return best
+
+    three = tf.constant(3)
+    with pytest.raises(ValueError, match="not allowed to be None before the loop"):
+        none_read(tf.constant(1.0), three)
+    with pytest.raises(TypeError):
+        int_to_float(three)
+    with pytest.raises(ValueError, match="after one iteration"):
+        grows(tf.constant([1.0]), three)
+    assert grows_declared(tf.constant([1.0]), three).shape == (3,)
+    assert float(guarded(tf.constant(2.0), three)) == 2.0
+
+
+def test_tff304_generator_tf_function_raises_type_error():
+    @tf.function
+    def windows(x):
+        for k in range(2):
+            yield x[k]
+
+    with pytest.raises(TypeError, match="generator"):
+        windows(tf.constant([1.0, 2.0]))
+
+
+def test_tff305_op_errors_escape_the_handler_in_graph():
+    handled = []
+
+    @tf.function
+    def safe_inverse(m):
+        try:
+            result = tf.linalg.inv(m)
+        except tf.errors.InvalidArgumentError:
+            handled.append(True)
+            result = tf.zeros_like(m)
+        return result
+
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        safe_inverse(tf.zeros([2, 2]))
+    assert handled == []
+
+
+# --- TFF4xx: signatures and retracing ------------------------------------------
+
+
+def test_tff401_python_ints_retrace_tensors_and_signatures_do_not():
+    def fresh(**options):
+        @tf.function(**options)
+        def step(x, i):
+            return x * tf.cast(i, tf.float32)
+
+        return step
+
+    python, relaxed, tensor = fresh(), fresh(reduce_retracing=True), fresh()
+    signed = fresh(input_signature=[tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32)])
+    x = tf.constant(1.0)
+    for i in range(4):
+        python(x, i)
+        relaxed(x, i)
+        tensor(x, tf.constant(i))
+        signed(x, i)
+    assert python.experimental_get_tracing_count() == 4
+    assert relaxed.experimental_get_tracing_count() == 4
+    assert tensor.experimental_get_tracing_count() == 1
+    assert signed.experimental_get_tracing_count() == 1
+
+
+def test_tff402_a_new_tf_function_per_iteration_traces_every_time():
+    def scale(x):
+        return x * 2.0
+
+    traces = 0
+    for _ in range(3):
+        fast = tf.function(scale)
+        fast(tf.constant(1.0))
+        traces += fast.experimental_get_tracing_count()
+    reused = tf.function(scale)
+    for _ in range(3):
+        reused(tf.constant(1.0))
+    assert traces == 3 and reused.experimental_get_tracing_count() == 1
+
+
+def test_tff403_signature_length_is_checked_when_applied():
+    spec = tf.TensorSpec([], tf.float32)
+
+    def one(x):
+        return x
+
+    def two(x, y):
+        return x + y
+
+    def with_default(x, y=2.0):
+        return x + y
+
+    with pytest.raises(TypeError, match="extra type constraints"):
+        tf.function(one, input_signature=[spec, spec])
+    with pytest.raises(TypeError, match="missing type constraint"):
+        tf.function(two, input_signature=[spec])
+    assert float(tf.function(with_default, input_signature=[spec])(tf.constant(1.0))) == 3.0
+
+
+def test_tff404_modified_default_raises_read_only_default_traces_once():
+    @tf.function
+    def record(x, history=[]):  # noqa: B006 - the point of the test
+        history.append(1)
+        return x
+
+    @tf.function
+    def weighted(x, weights=[0.5, 0.5]):  # noqa: B006
+        return x * weights[0]
+
+    with pytest.raises(ValueError, match="should not modify its Python input arguments"):
+        record(tf.constant(1.0))
+    for _ in range(4):
+        weighted(tf.constant(1.0))
+    assert weighted.experimental_get_tracing_count() == 1
+
+
+def test_tff405_each_new_shape_retraces_unless_relaxed():
+    def fresh(**options):
+        @tf.function(**options)
+        def total(x):
+            return tf.reduce_sum(x)
+
+        return total
+
+    plain, relaxed, windows = fresh(), fresh(reduce_retracing=True), fresh()
+    data = np.zeros(12, np.float32)
+    for n in range(1, 5):
+        plain(np.zeros(n, np.float32))
+        relaxed(np.zeros(n, np.float32))
+    for start in range(0, 12, 4):
+        windows(data[start : start + 4])
+    assert plain.experimental_get_tracing_count() == 4
+    assert relaxed.experimental_get_tracing_count() == 2
+    assert windows.experimental_get_tracing_count() == 1

@@ -7,13 +7,14 @@ from collections import defaultdict
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tflint_fn.checks.base import Check, CheckContext, Report
+from tflint_fn.callsites import LoopCalls
+from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
 from tflint_fn.contexts import Project, Trace
-from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, TraceContext
+from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, Subject, TraceContext
 from tflint_fn.summary import ModuleInfo
 
 # Rules reported once per function and message (a global read in many places).
-_ONCE_PER_FUNCTION = frozenset({"TFF106"})
+_ONCE_PER_FUNCTION = frozenset({"TFF106", "TFF304"})
 
 
 class Positions:
@@ -39,12 +40,25 @@ class Positions:
         return Position(code_range.end.line, code_range.end.column + 1)
 
 
-def analyze(project: Project, checks: list[Check]) -> list[Finding]:
+def analyze(project: Project, checks: list[Check], project_checks: list[ProjectCheck] = ()) -> list[Finding]:
+    positions = Positions()
+    findings = _traced_code_findings(project, checks, positions)
+    if project_checks:
+        loop_calls = LoopCalls(project)
+        for check in project_checks:
+            for report in check.check_project(project, loop_calls):
+                try:
+                    findings.append(_site_finding(check, report, positions))
+                except RecursionError:
+                    continue  # a module too deeply nested for position metadata
+    return findings
+
+
+def _traced_code_findings(project: Project, checks: list[Check], positions: Positions) -> list[Finding]:
     by_type: dict[type, list[Check]] = defaultdict(list)
     for check in checks:
         for node_type in check.node_types:
             by_type[node_type].append(check)
-    positions = Positions()
     findings: list[Finding] = []
     for trace in project.traces.values():
         reports: dict[tuple, tuple[Check, Report]] = {}
@@ -94,6 +108,41 @@ def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -
         function=trace.function.qualname,
         context=trace_context(trace, positions),
         fix=fix,
+        subject=subject_of(trace.root, positions),
+    )
+
+
+def _site_finding(check: ProjectCheck, report: SiteReport, positions: Positions) -> Finding:
+    traced = report.traced
+    return Finding(
+        code=check.code,
+        name=check.name,
+        severity=check.severity,
+        message=report.message,
+        path=report.module.display_path,
+        start=positions.start(report.module, report.node),
+        end=positions.end(report.module, report.node),
+        function=report.scope.qualname if report.scope is not None else None,
+        context=trace_context(traced, positions) if traced is not None else None,
+        subject=subject_of(traced, positions, report.parameter) if traced is not None else None,
+    )
+
+
+def subject_of(root: Trace, positions: Positions, parameter: str | None = None) -> Subject:
+    """How the dynamic checker finds the traced function of ``root`` again."""
+    function = root.function
+    anchor = function.node.name if isinstance(function.node, cst.FunctionDef) else function.node
+    options = root.options
+    return Subject(
+        module=function.module.name,
+        qualname=function.qualname,
+        path=function.module.display_path,
+        line=positions.start(function.module, anchor).line,
+        kind=root.kind,
+        class_qualname=function.class_qualname,
+        autograph=root.autograph,
+        input_signature=options is not None and options.input_signature is not None,
+        parameter=parameter,
     )
 
 

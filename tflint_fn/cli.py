@@ -62,14 +62,19 @@ def cli() -> None:
 @click.option("--report-unused-suppressions", is_flag=True, help="Report suppression comments that hide nothing (TFF002).")
 @click.option("--show-settings", is_flag=True, help="Print the settings in force and exit.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--dynamic", is_flag=True, help="Also trace the traced functions with TensorFlow (runs the project's code).")
+@click.option("--jobs", "-j", type=int, default=None, help="With --dynamic: worker processes in parallel (default 1).")
+@click.option("--examples", "examples_path", type=click.Path(dir_okay=False),
+              help="With --dynamic: the examples module (overrides `dynamic.examples`).")
 def check(
     paths, output_format, select, ignore, extend_select, show_context, show_source, statistics, quiet,
     exit_zero, output_file, config_path, stdin_filename, force_exclude, show_suppressed,
-    report_unused_suppressions, show_settings, no_cache,
+    report_unused_suppressions, show_settings, no_cache, dynamic, jobs, examples_path,
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
     from tflint_fn.discovery import DiscoveryError
+    from tflint_fn.dynamic import DynamicError
     from tflint_fn.engine import run
     from tflint_fn.reporters import REPORTERS
     from tflint_fn.reporters.text import render_statistics_text
@@ -84,6 +89,15 @@ def check(
         stdin = (stdin_filename, sys.stdin.read())
     elif "-" in paths:
         _fail("`-` (stdin) cannot be combined with other paths")
+    if not dynamic and (jobs is not None or examples_path is not None):
+        _fail("--jobs and --examples only apply with --dynamic")
+    if dynamic and stdin is not None:
+        _fail("--dynamic cannot check stdin: the worker imports modules from files")
+    if dynamic and not show_settings:
+        from tflint_fn.dynamic.runner import INSTALL_HINT, tensorflow_available
+
+        if not tensorflow_available():
+            _fail(f"--dynamic needs TensorFlow, from the `dynamic` extra: {INSTALL_HINT}")
     try:
         forced = None
         if config_path is not None:
@@ -103,9 +117,17 @@ def check(
             return
         result = run(
             paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
-            cache_root=None if no_cache else (settings.root or cwd),
+            cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
         )
-    except (config_module.ConfigError, DiscoveryError) as error:
+        if dynamic:
+            from tflint_fn.dynamic import runner as dynamic_runner
+
+            options = dynamic_runner.options_from(
+                settings.dynamic, settings.root or cwd, jobs, examples_path,
+                progress=output_format == "text" and not output_file and sys.stderr.isatty(),
+            )
+            result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)
+    except (config_module.ConfigError, DiscoveryError, DynamicError) as error:
         _fail(str(error))
     if statistics:
         rows = statistics_rows(result)

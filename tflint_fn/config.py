@@ -25,7 +25,7 @@ class ConfigError(Exception):
 
 
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "graph-decorators")
-_DYNAMIC_KEYS = {"timeout": (int, float), "memory-limit-mb": int, "examples": str}
+_DYNAMIC_KEYS = {"timeout": (int, float), "memory-limit-mb": int, "examples": str, "jobs": int}
 KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic"}
 
 

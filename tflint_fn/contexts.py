@@ -46,6 +46,7 @@ class TfFunctionOptions:
     autograph: bool = True
     input_signature: list[SignatureEntry] | None = None
     reduce_retracing: bool = False
+    signature_node: cst.BaseExpression | None = None  # the literal list, where one is written
 
 
 @dataclass(eq=False)
@@ -326,21 +327,35 @@ class Project:
         return roots
 
     def _decorator_roots(self, function: FunctionInfo) -> list[Trace]:
-        module = function.module
-        roots = []
+        if any(self._qualify(function.module, dotted_name(_decorator_callee(d))) == DO_NOT_CONVERT for d in function.decorators):
+            self.no_autograph.add(id(function))
+        return [self._tf_function_root(function, options) for options in self.tf_function_decorations(function)]
+
+    def tf_function_decorations(self, function: FunctionInfo) -> list[TfFunctionOptions]:
+        """Options of each ``@tf.function``-like decorator on ``function``."""
+        found = []
         for decorator in function.decorators:
             expression = decorator.decorator
             call = expression if isinstance(expression, cst.Call) else None
-            name = dotted_name(call.func if call is not None else expression)
-            qualified = self._qualify(module, name)
-            if qualified == DO_NOT_CONVERT:
-                self.no_autograph.add(id(function))
-            else:
-                base = self._tf_function_like(qualified)
-                if base is not None:
-                    options = _tf_function_options(call, skip_positional=0, base=base)
-                    roots.append(self._tf_function_root(function, options))
-        return roots
+            base = self._tf_function_like(self._qualify(function.module, dotted_name(_decorator_callee(decorator))))
+            if base is not None:
+                found.append(_tf_function_options(call, skip_positional=0, base=base))
+        return found
+
+    def is_tf_function_like(self, module: ModuleInfo, func: cst.BaseExpression) -> bool:
+        """Whether calling ``func`` applies tf.function (or a graph decorator, or a wrapper of it)."""
+        return self._tf_function_like(self._qualify(module, dotted_name(func))) is not None
+
+    def tf_function_wrapping(self, module: ModuleInfo, scope: FunctionInfo | None, call: cst.Call):
+        """``(function, options)`` when ``call`` is ``tf.function(f, ...)`` of a project function."""
+        base = self._tf_function_like(self._qualify(module, dotted_name(call.func)))
+        if base is None:
+            return None
+        argument = _argument(call, 0, ("func", "python_function", "fn", "f"))
+        function = self._function_argument(module, scope, argument)
+        if function is None:
+            return None
+        return function, _tf_function_options(call, skip_positional=1, base=base)
 
     def _tf_function_like(self, qualified: str | None) -> TfFunctionOptions | None:
         """Default options if ``qualified`` is tf.function, a graph decorator or a wrapper."""
@@ -432,15 +447,9 @@ class Project:
     def _call_root(self, module: ModuleInfo, candidate) -> Trace | None:
         call: cst.Call = candidate.call
         func = call.func
-        qualified = self._qualify(module, dotted_name(func))
-        base = self._tf_function_like(qualified)
-        if base is not None:
-            argument = _argument(call, 0, ("func", "python_function", "fn", "f"))
-            function = self._function_argument(module, candidate.scope, argument)
-            if function is None:
-                return None
-            options = _tf_function_options(call, skip_positional=1, base=base)
-            return self._tf_function_root(function, options)
+        if self._tf_function_like(self._qualify(module, dotted_name(func))) is not None:
+            wrapped = self.tf_function_wrapping(module, candidate.scope, call)
+            return self._tf_function_root(*wrapped) if wrapped is not None else None
         if not isinstance(func, cst.Attribute) or func.attr.value not in DATASET_FUNCTION_ARGUMENT:
             return None
         if not self._is_dataset(module, candidate.scope, func.value):
@@ -599,6 +608,11 @@ def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.Base
     return positional[index].value if index < len(positional) else None
 
 
+def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
+    expression = decorator.decorator
+    return expression.func if isinstance(expression, cst.Call) else expression
+
+
 def _keyword(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
     if call is None:
         return None
@@ -619,7 +633,11 @@ def _tf_function_options(
     ``defaults`` maps local names to literal booleans, for a wrapper that does
     ``autograph = kwargs.pop("autograph", False)`` and passes ``autograph=autograph``.
     """
-    options = TfFunctionOptions(base.autograph, base.input_signature, base.reduce_retracing) if base else TfFunctionOptions()
+    options = (
+        TfFunctionOptions(base.autograph, base.input_signature, base.reduce_retracing, base.signature_node)
+        if base
+        else TfFunctionOptions()
+    )
     if call is None:
         return options
     autograph = _boolean(_keyword(call, "autograph"), defaults)
@@ -636,6 +654,7 @@ def _tf_function_options(
             signature = positional[skip_positional].value
     if isinstance(signature, (cst.List, cst.Tuple)):
         options.input_signature = [_signature_entry(e.value) for e in signature.elements]
+        options.signature_node = signature
     return options
 
 

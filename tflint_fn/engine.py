@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tflint_fn.analysis import analyze
-from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, RULES, UNUSED_SUPPRESSION
+from tflint_fn.analysis import Positions, analyze, subject_of
+from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, PROJECT_CHECKS, RULES, UNUSED_SUPPRESSION
 from tflint_fn.cache import ResultCache, cache_key, content_hash
 from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover, display_path, module_name
-from tflint_fn.findings import Finding, Position
+from tflint_fn.findings import Finding, Position, Subject
 from tflint_fn.names import ImportTable, resolve_relative
 from tflint_fn.parsing import ParseFailure, decode, parse
 from tflint_fn.summary import ModuleInfo, summarize
@@ -30,6 +30,8 @@ class Result:
     files: int
     suppressed: list[Finding]
     sources: dict[str, str]  # display path -> text, for --show-source
+    # Every traced root the analysis found, for --dynamic (empty from the cache).
+    targets: list[Subject] = field(default_factory=list)
 
 
 def run(
@@ -40,12 +42,14 @@ def run(
     force_exclude: bool = False,
     resolver: SettingsResolver | None = None,
     cache_root: Path | None = None,
+    collect_targets: bool = False,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer reported under a path).
 
     With a ``resolver``, every file gets the settings of its nearest
     pyproject.toml; otherwise ``settings`` applies to all. With a
-    ``cache_root``, the result of an unchanged project is reused.
+    ``cache_root``, the result of an unchanged project is reused. With
+    ``collect_targets`` (for ``--dynamic``), the result lists every traced root.
     """
     settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
     hashes: dict[str, str] = {}
@@ -69,7 +73,7 @@ def run(
         if cached is not None:
             findings, suppressed, count = cached
             return Result(findings, count, suppressed, sources)
-    result = _analyze(files, texts, sources, file_settings, settings)
+    result = _analyze(files, texts, sources, file_settings, settings, collect_targets)
     if key is not None:
         ResultCache(cache_root).store(key, result.findings, result.suppressed, result.files)
     return result
@@ -87,7 +91,7 @@ def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     return parts
 
 
-def _analyze(files, texts, sources, file_settings, settings: Settings) -> Result:
+def _analyze(files, texts, sources, file_settings, settings: Settings, collect_targets: bool = False) -> Result:
     findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
     words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in graph_decorators)
@@ -137,10 +141,26 @@ def _analyze(files, texts, sources, file_settings, settings: Settings) -> Result
     project.trace_all()
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
-    findings.extend(analyze(project, checks))
+    project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
+    findings.extend(analyze(project, checks, project_checks))
+    targets = _targets(project) if collect_targets else []
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
-    return _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
+    result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
+    result.targets = sorted(targets, key=lambda s: (s.path, s.line, s.qualname))
+    return result
+
+
+def _targets(project: Project) -> list[Subject]:
+    positions = Positions()
+    targets = []
+    for trace in project.traces.values():
+        if trace.parent is None:
+            try:
+                targets.append(subject_of(trace, positions))
+            except RecursionError:
+                continue  # a module too deeply nested for position metadata
+    return targets
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)

@@ -65,6 +65,25 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """The traced function a finding is about, as the dynamic checker imports it.
+
+    Not part of the JSON output: it only travels from the analysis to
+    ``--dynamic`` in the same process.
+    """
+
+    module: str  # importable module name
+    qualname: str  # Python ``__qualname__`` (``Model.call``, ``make.<locals>.step``)
+    path: str  # display path
+    line: int
+    kind: str  # "tf.function" | "keras" | "tf.data"
+    class_qualname: str | None = None  # for methods
+    autograph: bool = True
+    input_signature: bool = False  # declared on the tf.function
+    parameter: str | None = None  # retracing findings: the parameter whose Python value varies
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -77,6 +96,7 @@ class Finding:
     context: TraceContext | None = None
     fix: Fix | None = None
     dynamic: dict | None = field(default=None, compare=False)
+    subject: Subject | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple:

@@ -19,34 +19,44 @@ def scan_bindings(function: "FunctionInfo") -> tuple[set[str], set[str], set[str
         bound = {param.name for param in function.params()}
         declared_global: set[str] = set()
         declared_nonlocal: set[str] = set()
-
-        def enter(node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
-                target_names(node.target, bound)
-            elif isinstance(node, cst.WithItem) and node.asname is not None:
-                target_names(node.asname.name, bound)
-            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-                target_names(node.name.name, bound)
-            elif isinstance(node, cst.ImportAlias):
-                if node.asname is not None:
-                    target_names(node.asname.name, bound)
-                else:
-                    bound.add((dotted_name(node.name) or "").split(".", 1)[0])
-            elif isinstance(node, cst.Global):
-                declared_global.update(item.name.value for item in node.names)
-            elif isinstance(node, cst.Nonlocal):
-                declared_nonlocal.update(item.name.value for item in node.names)
-            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                bound.add(node.name.value)
-                return False
-            elif isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-                return False
-            return True
-
         if isinstance(function.node, cst.FunctionDef):
-            walk(function.node.body, enter)
+            collect_bindings(function.node.body, bound, declared_global, declared_nonlocal)
         function.bindings = (bound - declared_global - declared_nonlocal, declared_global, declared_nonlocal)
     return function.bindings
+
+
+def collect_bindings(
+    node: cst.CSTNode,
+    bound: set[str],
+    declared_global: set[str] | None = None,
+    declared_nonlocal: set[str] | None = None,
+) -> None:
+    """Add the names ``node`` binds (outside nested scopes) to ``bound``."""
+
+    def enter(current: cst.CSTNode) -> bool:
+        if isinstance(current, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
+            target_names(current.target, bound)
+        elif isinstance(current, cst.WithItem) and current.asname is not None:
+            target_names(current.asname.name, bound)
+        elif isinstance(current, cst.ExceptHandler) and current.name is not None:
+            target_names(current.name.name, bound)
+        elif isinstance(current, cst.ImportAlias):
+            if current.asname is not None:
+                target_names(current.asname.name, bound)
+            else:
+                bound.add((dotted_name(current.name) or "").split(".", 1)[0])
+        elif isinstance(current, cst.Global) and declared_global is not None:
+            declared_global.update(item.name.value for item in current.names)
+        elif isinstance(current, cst.Nonlocal) and declared_nonlocal is not None:
+            declared_nonlocal.update(item.name.value for item in current.names)
+        elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            bound.add(current.name.value)
+            return False
+        elif isinstance(current, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return False
+        return True
+
+    walk(node, enter)
 
 
 def target_names(node: cst.BaseExpression, names: set[str]) -> None:

@@ -156,6 +156,8 @@ class ModuleInfo:
     rng_globals: set[str] = field(default_factory=set)  # hold a NumPy/Python random generator
     root_candidates: list[RootCandidate] = field(default_factory=list)
     lambdas: dict[int, FunctionInfo] = field(default_factory=dict)  # id(node) ->
+    # Every for/while statement, outermost first, with the function holding it (None: module level).
+    loops: list[tuple[FunctionInfo | None, cst.For | cst.While]] = field(default_factory=list)
 
     def function_for_lambda(self, node: cst.Lambda, scope: FunctionInfo | None) -> FunctionInfo:
         info = self.lambdas.get(id(node))
@@ -242,6 +244,8 @@ class _StatementPass:
                 module.module_names.add(node.name.value)
             self._block(_suite_statements(node.body), function, info, qualname + ".")
         else:
+            if isinstance(node, (cst.For, cst.While)):
+                module.loops.append((function, node))
             for block in _child_blocks(node):
                 self._block(block, function, class_info, prefix, guards)
 

@@ -1,15 +1,23 @@
 """The rule registry: every check, by code and by name.
 
 To add a rule: write a ``Check`` subclass in the module of its family, add it
-to ``ALL_CHECKS`` below, and write ``rules/TFFnnn.md`` with a bad and a good
-example (the test suite runs both).
+to ``ALL_CHECKS`` below (or a ``ProjectCheck``, for a rule about tf.function
+definitions or the code that calls them, to ``PROJECT_CHECKS``), and write
+``rules/TFFnnn.md`` with a bad and a good example (the test suite runs both).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tflint_fn.checks.base import Check
+from tflint_fn.checks.base import Check, ProjectCheck
+from tflint_fn.checks.control_flow import (
+    ContainerGrownInTensorLoop,
+    ExceptOpErrorInGraph,
+    LoopVariableChangesType,
+    NameDefinedInOneBranch,
+    YieldInTracedFunction,
+)
 from tflint_fn.checks.native_ops import (
     MathOnTensor,
     NumpyMethodInGraph,
@@ -18,6 +26,13 @@ from tflint_fn.checks.native_ops import (
     PythonConversionOfTensor,
     PythonIterationOverTensor,
     UnknownStaticDimension,
+)
+from tflint_fn.checks.retracing import (
+    InputSignatureMismatch,
+    MutatedDefaultArgument,
+    TfFunctionCreatedPerCall,
+    VaryingInputShape,
+    VaryingPythonArgument,
 )
 from tflint_fn.checks.side_effects import (
     FrozenGlobal,
@@ -43,6 +58,8 @@ PARSE_ERROR = RuleInfo("TFF001", "parse-error", "error", "A file that cannot be 
 UNUSED_SUPPRESSION = RuleInfo(
     "TFF002", "unused-suppression", "warning", "A `# noqa` or ignore comment that suppresses nothing (with --report-unused-suppressions)."
 )
+# Reported by --dynamic only: a traced function that fails under tf.function but runs eagerly.
+FAILS_TO_TRACE = RuleInfo("TFF900", "fails-to-trace", "error", "A traced function that raises under tf.function but runs eagerly (--dynamic only).")
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     PrintInGraph,
@@ -59,10 +76,25 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     PythonAssertOnTensor,
     UnknownStaticDimension,
     PythonIterationOverTensor,
+    ContainerGrownInTensorLoop,
+    NameDefinedInOneBranch,
+    LoopVariableChangesType,
+    YieldInTracedFunction,
+    ExceptOpErrorInGraph,
+)
+
+# Checks of tf.function definitions and of the code that calls them.
+PROJECT_CHECKS: tuple[type[ProjectCheck], ...] = (
+    VaryingPythonArgument,
+    TfFunctionCreatedPerCall,
+    InputSignatureMismatch,
+    MutatedDefaultArgument,
+    VaryingInputShape,
 )
 
 RULES: dict[str, RuleInfo] = {PARSE_ERROR.code: PARSE_ERROR, UNUSED_SUPPRESSION.code: UNUSED_SUPPRESSION}
-for _check in ALL_CHECKS:
+RULES[FAILS_TO_TRACE.code] = FAILS_TO_TRACE
+for _check in ALL_CHECKS + PROJECT_CHECKS:
     RULES[_check.code] = RuleInfo(_check.code, _check.name, _check.severity, _check.summary)
 RULES_BY_NAME: dict[str, RuleInfo] = {rule.name: rule for rule in RULES.values()}
 

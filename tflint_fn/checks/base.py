@@ -16,6 +16,7 @@ import libcst as cst
 from tflint_fn.contexts import Project, Trace
 from tflint_fn.cstwalk import find_all
 from tflint_fn.names import dotted_name
+from tflint_fn.summary import FunctionInfo, ModuleInfo
 from tflint_fn.tensors import MAYBE, TENSOR, Taint
 from tflint_fn.walker import FunctionWalker
 
@@ -98,4 +99,32 @@ class Check:
     node_types: ClassVar[tuple[type[cst.CSTNode], ...]]
 
     def check(self, node: cst.CSTNode, ctx: CheckContext) -> Iterator[Report]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """A finding about a ``tf.function`` itself or a place that calls or creates one.
+
+    The reported code may be outside traced code (the training loop); ``traced``
+    is the tf.function the finding is about.
+    """
+
+    module: ModuleInfo
+    node: cst.CSTNode
+    message: str
+    traced: Trace | None  # None when the wrapped function is not a project function
+    scope: FunctionInfo | None = None  # the function holding ``node``; None at module level
+    parameter: str | None = None  # the parameter whose Python value or shape varies
+
+
+class ProjectCheck:
+    """A check run once over the whole project rather than inside traced code."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str]
+    summary: ClassVar[str]
+
+    def check_project(self, project: Project, loop_calls) -> Iterator[SiteReport]:
         raise NotImplementedError

@@ -26,5 +26,8 @@ def render_github(result: Result, **_: object) -> str:
                 f"title={escape_property(f'{finding.code} [{finding.name}]')}",
             ]
         )
-        lines.append(f"::{finding.severity} {properties}::{escape_data(finding.message)}")
+        message = finding.message
+        if finding.dynamic is not None:
+            message += f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]"
+        lines.append(f"::{finding.severity} {properties}::{escape_data(message)}")
     return "".join(line + "\n" for line in lines)

@@ -57,6 +57,10 @@ def to_sarif(result: Result) -> dict:
                 }
             ],
         }
+        if finding.dynamic is not None:
+            # --dynamic: the verdict in the text people read, and as data
+            entry["message"]["text"] += f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]"
+            entry["properties"] = {"dynamic": finding.dynamic}
         if finding.context is not None and len(finding.context.chain) > 1:
             entry["relatedLocations"] = [
                 {

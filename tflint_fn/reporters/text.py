@@ -28,6 +28,8 @@ def render_text(
 
 
 def _finding_lines(finding: Finding, result: Result, show_context: bool, show_source: bool, suffix: str = ""):
+    if finding.dynamic is not None:
+        suffix = f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]{suffix}"
     yield (
         f"{finding.path}:{finding.start.line}:{finding.start.column}: "
         f"{finding.code} [{finding.name}] {finding.message}{suffix}"

@@ -1,0 +1,3 @@
+"""An examples module that cannot be imported."""
+
+raise RuntimeError("examples are broken")

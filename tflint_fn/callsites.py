@@ -1,0 +1,247 @@
+"""Calls made from Python loops outside traced code.
+
+Retracing happens where a ``tf.function`` is called, usually in the eager
+training loop around it: ``for step in range(n): train_step(x, step)``. This
+module finds those loops, which names change on every iteration (the loop
+index, counters, values computed from them), and which project function each
+call in the loop reaches, as a ``tf.function`` where it is one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from tflint_fn import flow
+from tflint_fn.contexts import Project, TfFunctionOptions, Trace
+from tflint_fn.cstwalk import find_all
+from tflint_fn.names import dotted_name
+from tflint_fn.resolver import External, LocalFunction, MethodRef
+from tflint_fn.scopes import scan_bindings, target_names
+from tflint_fn.summary import FunctionInfo, ModuleInfo
+
+_ASSIGNED_FUNCTION_CALL = re.compile(r"\b(\w+)\s*=\s*[\w.]*function\(")
+_COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
+# Python-number conversions: the result is still a new Python value per iteration.
+_SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
+
+
+@dataclass(frozen=True)
+class TfFunctionRef:
+    """A ``tf.function`` a call reaches: the Python function it wraps and its options."""
+
+    function: FunctionInfo
+    options: TfFunctionOptions
+    trace: Trace
+
+
+@dataclass
+class LoopCall:
+    module: ModuleInfo
+    scope: FunctionInfo | None  # the function holding the loop; None at module level
+    loops: list[cst.For | cst.While]  # the loops around the call, outermost first
+    call: cst.Call
+    callee: FunctionInfo | None = None
+    tf_function: TfFunctionRef | None = None
+    varying: set[str] = field(default_factory=set)  # Python values that change every iteration
+
+    @property
+    def loop(self) -> cst.For | cst.While:
+        return self.loops[-1]
+
+
+class LoopCalls:
+    """Every call in a Python loop of untraced project code, resolved once per run."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.calls: list[LoopCall] = []
+        self._attributes: dict[str, dict[str, tuple[FunctionInfo, cst.Call]]] = {}
+        self._assignments: dict[int, dict[str, cst.Call]] = {}
+        self._numbers: dict[int, set[str]] = {}
+        self._wrapped: dict[int, set[str]] = {}
+        self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
+        self._varying: dict[int, set[str]] = {}
+        for module in project.modules.values():
+            by_call: dict[int, LoopCall] = {}
+            for scope, loop in module.loops:
+                if scope is not None and id(scope) in project.traces:
+                    continue  # a loop in traced code runs once per trace, not per call
+                for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
+                    site = by_call.get(id(call))
+                    if site is None:
+                        by_call[id(call)] = LoopCall(module, scope, [loop], call)
+                    else:
+                        site.loops.append(loop)
+            for site in by_call.values():
+                site.callee, site.tf_function = self._resolve(site)
+                if site.tf_function is not None:
+                    # Only calls of a tf.function need to know what changes per iteration.
+                    for loop in site.loops:
+                        site.varying |= self._varying_in(site.module, site.scope, loop)
+                self.calls.append(site)
+
+    def _varying_in(self, module: ModuleInfo, scope: FunctionInfo | None, loop) -> set[str]:
+        names = self._varying.get(id(loop))
+        if names is None:
+
+            def resolve(node):
+                return self.project.resolver.resolve(node, module, scope)
+
+            names = varying_names(loop, resolve, lambda name: name in self._number_names(module, scope))
+            self._varying[id(loop)] = names
+        return names
+
+    def _number_names(self, module: ModuleInfo, scope: FunctionInfo | None) -> set[str]:
+        """Names the scope assigns a number literal (where counters start), cached."""
+        key = id(scope) if scope is not None else id(module)
+        names = self._numbers.get(key)
+        if names is None:
+            body = scope.node.body if scope is not None else module.tree
+            names = self._numbers[key] = set()
+            for assign in find_all(body, cst.Assign, skip=flow.NESTED_SCOPES):
+                if isinstance(assign.value, (cst.Integer, cst.Float)):
+                    for target in assign.targets:
+                        target_names(target.target, names)
+        return names
+
+    def assignments_in(self, loop: cst.CSTNode) -> dict[str, cst.BaseExpression]:
+        """``name = value`` statements in a loop body, by name (cached)."""
+        table = self._loop_assignments.get(id(loop))
+        if table is None:
+            table = self._loop_assignments[id(loop)] = {}
+            for assign in find_all(loop.body, cst.Assign, skip=flow.NESTED_SCOPES):
+                for target in assign.targets:
+                    if isinstance(target.target, cst.Name):
+                        table.setdefault(target.target.value, assign.value)
+        return table
+
+    def _resolve(self, site: LoopCall) -> tuple[FunctionInfo | None, TfFunctionRef | None]:
+        project, module, scope, func = self.project, site.module, site.scope, site.call.func
+        target = project.resolver.resolve(func, module, scope)
+        callee = project.resolver.function_of(target, scope) if target is not None else None
+        if callee is not None and not isinstance(target, (LocalFunction, MethodRef)) and scope is not None:
+            head = dotted_name(func)
+            if head is not None and head.split(".", 1)[0] in scan_bindings(scope)[0]:
+                callee = None  # a local variable of the same name
+        if callee is not None:
+            decorations = project.tf_function_decorations(callee)
+            return callee, self._reference(callee, decorations[0]) if decorations else None
+        wrapped = None
+        if isinstance(func, cst.Name) and func.value in self._wrapped_names(module):
+            wrapped = self._assigned_tf_function(module, scope, func.value)
+        elif isinstance(func, cst.Attribute) and dotted_name(func.value) == "self" and scope is not None:
+            if scope.class_qualname is not None:
+                wrapped = self._attribute_tf_function(module, scope.class_qualname, func.attr.value)
+        if wrapped is None:
+            return None, None
+        return wrapped[0], self._reference(*wrapped)
+
+    def _reference(self, function: FunctionInfo, options: TfFunctionOptions) -> TfFunctionRef | None:
+        trace = self.project.traces.get(id(function))
+        return TfFunctionRef(function, options, trace.root) if trace is not None else None
+
+    def _wrapped_names(self, module: ModuleInfo) -> set[str]:
+        """Names the module's text assigns a ``...function(...)`` call to: a cheap first filter."""
+        names = self._wrapped.get(id(module))
+        if names is None:
+            names = self._wrapped[id(module)] = set(_ASSIGNED_FUNCTION_CALL.findall(module.source))
+        return names
+
+    def _assigned_tf_function(self, module: ModuleInfo, scope: FunctionInfo | None, name: str):
+        """``name = tf.function(f, ...)`` in the calling function, or else at module level."""
+        if scope is not None and name in scan_bindings(scope)[0]:
+            call = self._call_assignments(scope, scope.node.body).get(name)
+            return self.project.tf_function_wrapping(module, scope, call) if call is not None else None
+        if name not in module.module_names:
+            return None
+        call = self._call_assignments(module, module.tree).get(name)
+        return self.project.tf_function_wrapping(module, None, call) if call is not None else None
+
+    def _call_assignments(self, owner, body: cst.CSTNode) -> dict[str, cst.Call]:
+        """``name = some_call(...)`` in a scope (cached): candidates for ``tf.function(...)``."""
+        table = self._assignments.get(id(owner))
+        if table is None:
+            table = self._assignments[id(owner)] = {}
+            for assign in find_all(body, cst.Assign, skip=flow.NESTED_SCOPES):
+                if isinstance(assign.value, cst.Call):
+                    for target in assign.targets:
+                        if isinstance(target.target, cst.Name):
+                            table.setdefault(target.target.value, assign.value)
+        return table
+
+    def _attribute_tf_function(self, module: ModuleInfo, class_qualname: str, attribute: str):
+        """``self.attribute = tf.function(...)`` in any method of the class."""
+        if "function" not in module.source:
+            return None
+        key = f"{module.name}.{class_qualname}"
+        table = self._attributes.get(key)
+        if table is None:
+            table = self._attributes[key] = {}
+            class_info = self.project.class_(key)
+            for method in class_info.methods.values() if class_info is not None else ():
+                if not isinstance(method.node, cst.FunctionDef):
+                    continue
+                for assign in find_all(method.node.body, cst.Assign, skip=flow.NESTED_SCOPES):
+                    if not isinstance(assign.value, cst.Call):
+                        continue
+                    for target in assign.targets:
+                        if isinstance(target.target, cst.Attribute) and dotted_name(target.target.value) == "self":
+                            wrapped = self.project.tf_function_wrapping(module, method, assign.value)
+                            if wrapped is not None:
+                                table[target.target.attr.value] = wrapped
+        return table.get(attribute)
+
+
+def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[str]:
+    """Names holding a new Python number each iteration: the index of a counting loop,
+    counters that start as a number (``step += 1``), and plain arithmetic on those."""
+    varying: set[str] = set()
+    if isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call):
+        qualified = _qualified(loop.iter.func, resolve)
+        if qualified in _COUNTING_ITERABLES:
+            target_names(loop.target, varying)
+        elif qualified == "enumerate" and isinstance(loop.target, cst.Tuple) and loop.target.elements:
+            target_names(loop.target.elements[0].value, varying)
+    assignments = find_all(loop.body, (cst.AugAssign, cst.Assign), skip=flow.NESTED_SCOPES)
+    for node in assignments:  # counters first, then what is computed from them
+        if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            if isinstance(node.value, (cst.Integer, cst.Float)) and starts_as_number(node.target.value):
+                varying.add(node.target.value)
+    for node in assignments:
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    if python_scalar_of(node.value, varying, resolve):
+                        varying.add(target.target.value)
+                    else:
+                        varying.discard(target.target.value)  # e.g. ``step = tf.constant(step)``
+    return varying
+
+
+def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve) -> bool:
+    """Whether ``node`` is a Python number or string computed from a varying name."""
+    if isinstance(node, cst.Name):
+        return node.value in varying
+    if isinstance(node, cst.BinaryOperation):
+        # Any operand but a literal might be a tensor, which makes the result one.
+        varying_parts = [python_scalar_of(part, varying, resolve) for part in (node.left, node.right)]
+        literal_parts = [isinstance(part, (cst.Integer, cst.Float, cst.SimpleString)) for part in (node.left, node.right)]
+        return any(varying_parts) and all(v or lit for v, lit in zip(varying_parts, literal_parts))
+    if isinstance(node, cst.UnaryOperation):
+        return python_scalar_of(node.expression, varying, resolve)
+    if isinstance(node, cst.Call) and node.args and _qualified(node.func, resolve) in _SCALAR_CONVERSIONS:
+        return python_scalar_of(node.args[0].value, varying, resolve)
+    if isinstance(node, cst.FormattedString):
+        return any(
+            isinstance(part, cst.FormattedStringExpression) and python_scalar_of(part.expression, varying, resolve)
+            for part in node.parts
+        )
+    return False
+
+
+def _qualified(func: cst.BaseExpression, resolve) -> str | None:
+    target = resolve(func)
+    return target.qualified if isinstance(target, External) else None

@@ -1,0 +1,375 @@
+"""TFF4xx: signatures that make a tf.function trace again, or fail to apply.
+
+A ``tf.function`` keeps one graph per input signature. Tensors are keyed by
+dtype and shape, Python values by value: a Python number that changes every
+call, or an array whose shape changes, traces the function again on every
+call. A fresh ``tf.function`` object has no graphs at all. Most of these
+findings are reported where the function is called or created, usually in the
+eager training loop, not inside traced code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from tflint_fn import flow
+from tflint_fn.callsites import LoopCall, LoopCalls, python_scalar_of
+from tflint_fn.checks.base import ProjectCheck, SiteReport
+from tflint_fn.checks.side_effects import MUTATING_METHODS
+from tflint_fn.contexts import Project, Trace
+from tflint_fn.cstwalk import find_all
+from tflint_fn.names import dotted_name
+from tflint_fn.resolver import External
+from tflint_fn.summary import FunctionInfo, is_python_container
+
+# Constructors whose shape argument (position, keyword) decides the result's shape.
+_SHAPED_CONSTRUCTORS = {
+    "numpy.zeros": (0, "shape"),
+    "numpy.ones": (0, "shape"),
+    "numpy.empty": (0, "shape"),
+    "numpy.full": (0, "shape"),
+    "numpy.arange": (0, "stop"),
+    "numpy.random.rand": (0, None),
+    "numpy.random.randn": (0, None),
+    "numpy.random.random": (0, "size"),
+    "numpy.random.normal": (2, "size"),
+    "numpy.random.uniform": (2, "size"),
+    "tensorflow.zeros": (0, "shape"),
+    "tensorflow.ones": (0, "shape"),
+    "tensorflow.fill": (0, "dims"),
+    "tensorflow.range": (0, "limit"),
+    "tensorflow.random.uniform": (0, "shape"),
+    "tensorflow.random.normal": (0, "shape"),
+}
+
+
+def _qualified(resolve, node: cst.BaseExpression) -> str | None:
+    target = resolve(node)
+    return target.qualified if isinstance(target, External) else None
+
+
+def bound_arguments(callee: FunctionInfo, call: cst.Call) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """``(parameter name, argument)`` for each argument of ``call`` that binds to ``callee``."""
+    params = callee.bound_params() if callee.is_method else callee.params()
+    positional = [p for p in params if not p.keyword_only and not p.star]
+    names = {p.name for p in params}
+    star_arg = callee.node.params.star_arg if isinstance(callee.node, cst.FunctionDef) else None
+    var_positional = star_arg.name.value if isinstance(star_arg, cst.Param) else None
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return  # *args/**kwargs at the call: the rest cannot be bound
+        if arg.keyword is not None:
+            if arg.keyword.value in names:
+                yield arg.keyword.value, arg.value
+            continue
+        if index < len(positional):
+            yield positional[index].name, arg.value
+        elif var_positional is not None:
+            yield var_positional, arg.value
+        index += 1
+
+
+class VaryingPythonArgument(ProjectCheck):
+    code = "TFF401"
+    name = "varying-python-argument"
+    severity = "warning"
+    summary = "A tf.function called with a Python number or string that changes every call retraces every call."
+
+    def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=False):
+            if not _varying_value(value, site.varying, resolve):
+                continue
+            shown = _source(value)
+            yield SiteReport(
+                site.module,
+                value,
+                f"`{_source(site.call.func)}` is a tf.function and `{shown}` is a Python value that changes on "
+                f"every iteration of this loop: tf.function keys its graphs by Python values, so every call "
+                f"traces it again; pass a tensor (`tf.constant({shown})`), or declare an `input_signature`",
+                site.tf_function.trace,
+                site.scope,
+                parameter,
+            )
+
+
+def _tf_function_arguments(project: Project, loop_calls: LoopCalls, shapes: bool):
+    """``(site, parameter, argument, resolve)`` for calls of tf.functions in loops.
+
+    Skips the tf.functions that convert or relax what a rule is about: an
+    ``input_signature`` turns Python values into tensors and fixes shapes;
+    ``reduce_retracing`` relaxes shapes (``shapes=True``), not Python values.
+    """
+    for site in loop_calls.calls:
+        ref = site.tf_function
+        if ref is None or ref.options.input_signature is not None:
+            continue
+        if shapes and ref.options.reduce_retracing:
+            continue
+
+        def resolve(node, site=site):
+            return project.resolver.resolve(node, site.module, site.scope)
+
+        for parameter, value in bound_arguments(ref.function, site.call):
+            yield site, parameter, value, resolve
+
+
+def _source(node: cst.CSTNode, limit: int = 40) -> str:
+    text = " ".join(cst.Module(body=[]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _varying_value(value: cst.BaseExpression, varying: set[str], resolve) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return any(_varying_value(element.value, varying, resolve) for element in value.elements)
+    return python_scalar_of(value, varying, resolve)
+
+
+class VaryingInputShape(ProjectCheck):
+    code = "TFF405"
+    name = "varying-input-shape"
+    severity = "warning"
+    summary = "A tf.function called with arrays or lists whose shape changes every call, with no `input_signature`."
+
+    def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=True):
+            if not _varying_shape(value, site.varying, resolve):
+                continue
+            yield SiteReport(
+                site.module,
+                value,
+                f"`{_source(site.call.func)}` is a tf.function and the shape of `{_source(value)}` changes on "
+                "every iteration of this loop: every new shape traces the function again; declare "
+                "`input_signature=[tf.TensorSpec(shape=[None, ...], dtype=...)]` or "
+                "`@tf.function(reduce_retracing=True)`, or pad to a fixed shape",
+                site.tf_function.trace,
+                site.scope,
+                parameter,
+            )
+
+
+def _mentions(node: cst.CSTNode | None, names: set[str]) -> bool:
+    if node is None:
+        return False
+    return any(name.value in names for name in find_all(node, cst.Name, skip=flow.NESTED_SCOPES))
+
+
+def _varying_shape(value: cst.BaseExpression, varying: set[str], resolve) -> bool:
+    if isinstance(value, cst.Subscript):
+        for element in value.slice:
+            part = element.slice
+            if isinstance(part, cst.Slice) and part.step is None:
+                # x[:i] and x[i:] change length; x[i:i + n] keeps it.
+                if _mentions(part.lower, varying) != _mentions(part.upper, varying):
+                    return True
+        return False
+    if isinstance(value, cst.Call):
+        spec = _SHAPED_CONSTRUCTORS.get(_qualified(resolve, value.func) or "")
+        if spec is None:
+            return False
+        index, keyword = spec
+        positional = [arg for arg in value.args if arg.keyword is None and not arg.star]
+        shape = positional[index].value if index < len(positional) else None
+        for arg in value.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                shape = arg.value
+        return _mentions(shape, varying)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        sides = (value.left, value.right)
+        return any(isinstance(s, (cst.List, cst.Tuple)) for s in sides) and any(_mentions(s, varying) for s in sides)
+    return False
+
+
+class TfFunctionCreatedPerCall(ProjectCheck):
+    code = "TFF402"
+    name = "tf-function-created-per-call"
+    severity = "warning"
+    summary = "`tf.function` applied inside a loop, or in a function called in a loop: each new function traces again."
+
+    def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        creators: dict[int, list] = {}
+        for site in loop_calls.calls:
+            creation = _created_and_called_in(project, site, loop_calls)
+            if creation is not None:
+                node, traced = creation
+                yield SiteReport(
+                    site.module,
+                    node,
+                    "`tf.function` is applied inside this loop and the new function is called in it: a new "
+                    "tf.function has no graphs yet, so it traces again on every iteration; create it once, "
+                    "before the loop",
+                    traced,
+                    site.scope,
+                )
+            callee = site.callee
+            if callee is None or site.tf_function is not None or id(callee) in project.traces:
+                continue
+            if id(callee) not in creators:
+                creators[id(callee)] = list(_creations_called_in_body(project, callee))
+            for node, traced in creators[id(callee)]:
+                yield SiteReport(
+                    callee.module,
+                    node,
+                    f"`{callee.name}` applies `tf.function` and calls the result, and `{callee.name}` itself is "
+                    "called in a loop: every call builds a new tf.function, which traces again; create the "
+                    "tf.function once (at module level, in `__init__`, or outside the loop) and reuse it",
+                    traced,
+                    callee,
+                )
+                creators[id(callee)] = []  # once per function
+
+
+def _tf_function_call(project: Project, module, scope, node: cst.BaseExpression):
+    """``(node, trace or None)`` when ``node`` is a ``tf.function(...)`` call."""
+    if not isinstance(node, cst.Call) or not project.is_tf_function_like(module, node.func):
+        return None
+    wrapped = project.tf_function_wrapping(module, scope, node)
+    trace = project.traces.get(id(wrapped[0])) if wrapped is not None else None
+    return node, trace.root if trace is not None else None
+
+
+def _created_and_called_in(project, site: LoopCall, loop_calls: LoopCalls):
+    """``tf.function(f)(x)`` in a loop, or ``g = tf.function(f)`` then ``g(x)`` in the same loop body."""
+    func = site.call.func
+    immediate = _tf_function_call(project, site.module, site.scope, func)
+    if immediate is not None or not isinstance(func, cst.Name) or site.callee is not None:
+        return immediate
+    value = loop_calls.assignments_in(site.loop).get(func.value)
+    return _tf_function_call(project, site.module, site.scope, value) if value is not None else None
+
+
+def _creations_called_in_body(project: Project, function: FunctionInfo):
+    """tf.functions ``function`` creates and calls itself (a new one on each of its calls)."""
+    module = function.module
+    created = [
+        candidate.call
+        for candidate in module.root_candidates
+        if candidate.scope is function and project.is_tf_function_like(module, candidate.call.func)
+    ]
+    nested = [inner for inner in function.nested.values() if project.tf_function_decorations(inner)]
+    if not (created or nested) or not isinstance(function.node, cst.FunctionDef):
+        return
+    calls = find_all(function.node.body, cst.Call, skip=flow.NESTED_SCOPES)
+    called_names = {call.func.value for call in calls if isinstance(call.func, cst.Name)}
+    for call in calls:
+        if any(call.func is creation for creation in created):  # tf.function(f)(x)
+            yield _tf_function_call(project, module, function, call.func)
+            return
+    for assign in find_all(function.node.body, cst.Assign, skip=flow.NESTED_SCOPES):
+        names = {t.target.value for t in assign.targets if isinstance(t.target, cst.Name)}
+        if names & called_names and any(assign.value is creation for creation in created):
+            yield _tf_function_call(project, module, function, assign.value)
+            return
+    for inner in nested:
+        if inner.name in called_names:
+            trace = project.traces.get(id(inner))
+            yield inner.node.decorators[0], trace.root if trace is not None else None
+            return
+
+
+class InputSignatureMismatch(ProjectCheck):
+    code = "TFF403"
+    name = "input-signature-mismatch"
+    severity = "error"
+    summary = "An `input_signature` whose length does not match the parameters: TypeError when the function is defined."
+
+    def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        for trace in _tf_function_roots(project):
+            options = trace.options
+            if options.input_signature is None or options.signature_node is None:
+                continue
+            problem = _signature_problem(trace.function, len(options.input_signature))
+            if problem is not None:
+                yield SiteReport(trace.function.module, options.signature_node, problem, trace, trace.function)
+
+
+def _signature_problem(function: FunctionInfo, specs: int) -> str | None:
+    params = function.bound_params()
+    positional = [p for p in params if not p.keyword_only and not p.star]
+    has_var_positional = isinstance(function.node, cst.FunctionDef) and isinstance(function.node.params.star_arg, cst.Param)
+    name = function.name
+    if specs > len(positional) and not has_var_positional:
+        return (
+            f"`input_signature` has {specs} specs but `{name}` takes {len(positional)} positional "
+            f"parameter{'s' if len(positional) != 1 else ''}: tf.function raises TypeError (extra type "
+            "constraints) when it is applied; give one spec per parameter"
+        )
+    missing = [p.name for p in positional[specs:] if not p.has_default]
+    if missing:
+        listed = ", ".join(f"`{m}`" for m in missing)
+        return (
+            f"`input_signature` has {specs} spec{'s' if specs != 1 else ''} but `{name}` also needs {listed}: "
+            "tf.function raises TypeError (missing type constraint) when it is applied; add a spec for each "
+            "parameter without a default"
+        )
+    keyword_only = [p.name for p in params if p.keyword_only and not p.star and not p.has_default]
+    if keyword_only:
+        return (
+            f"keyword-only parameter `{keyword_only[0]}` has no default, which tf.function does not allow with an "
+            "`input_signature` (TypeError when it is applied); give it a default"
+        )
+    return None
+
+
+class MutatedDefaultArgument(ProjectCheck):
+    code = "TFF404"
+    name = "mutated-default-argument"
+    severity = "error"
+    summary = "A tf.function that modifies its list/dict/set default: ValueError on the first call."
+
+    def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        for trace in _tf_function_roots(project):
+            function = trace.function
+            if not isinstance(function.node, cst.FunctionDef):
+                continue
+            for param in _all_params(function.node.params):
+                default = param.default
+                if default is None or not is_python_container(default, function.module.imports):
+                    continue
+                if _mutates(function.node.body, param.name.value):
+                    yield SiteReport(
+                        function.module,
+                        default,
+                        f"`{function.name}` modifies its default `{param.name.value}`: tf.function refuses "
+                        "functions that modify their Python arguments and raises ValueError on the first call "
+                        f"(and the change would happen only while tracing); default to `None` and build a new "
+                        "container inside, or return the values",
+                        trace,
+                        function,
+                        param.name.value,
+                    )
+
+
+def _all_params(parameters: cst.Parameters):
+    yield from parameters.posonly_params
+    yield from parameters.params
+    yield from parameters.kwonly_params
+
+
+def _mutates(body: cst.CSTNode, name: str) -> bool:
+    for node in find_all(body, (cst.Call, cst.Assign, cst.AugAssign, cst.Del), skip=flow.NESTED_SCOPES):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and dotted_name(func.value) == name and func.attr.value in MUTATING_METHODS:
+                return True
+        elif isinstance(node, cst.Assign):
+            if any(_subscript_of(t.target, name) for t in node.targets):
+                return True
+        elif isinstance(node, cst.AugAssign):
+            if _subscript_of(node.target, name) or dotted_name(node.target) == name:
+                return True
+        elif _subscript_of(node.target, name):
+            return True
+    return False
+
+
+def _subscript_of(target: cst.BaseExpression, name: str) -> bool:
+    return isinstance(target, cst.Subscript) and dotted_name(target.value) == name
+
+
+def _tf_function_roots(project: Project) -> Iterator[Trace]:
+    for trace in project.traces.values():
+        if trace.parent is None and trace.kind == "tf.function" and trace.options is not None:
+            yield trace
