@@ -125,7 +125,7 @@ def test_sarif_and_github_carry_the_verdict():
 
 
 # The worker's helpers that need no TensorFlow: how an error is told to the user.
-from tflint_fn.dynamic.worker import describe_exception, error_locations  # noqa: E402
+from tflint_fn.dynamic.errors import describe_exception, error_locations  # noqa: E402
 
 
 class OperatorNotAllowedInGraphError(TypeError):

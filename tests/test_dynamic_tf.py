@@ -93,6 +93,13 @@ def test_fixture_evidence_is_what_tensorflow_did(fixture_findings):
     assert "probe x=TensorSpec([], float32)" in by_place[(styles, 27)]
     assert by_place[("fixtures/gan/gan.py", 28)].startswith("ValueError: tf.function only supports singleton tf.Variables")
     assert "ran 1 time for 3 passes over the dataset" in by_place[("fixtures/data_pipeline/pipeline.py", 15)]
+    # an op error that escapes `except tf.errors...` when the graph runs, not while tracing
+    assert by_place[("fixtures/graph_control_flow/ops.py", 39)].startswith(
+        "traced, InvalidArgumentError: Input matrix is not invertible (when the graph ran) escaped")
+    # retracing: TensorFlow's own count and signatures
+    assert by_place[("fixtures/retracing_loop/train.py", 32)].startswith("traced 3 times for 3 calls: step=0, 1, 2")
+    assert "Literal[2]" in by_place[("fixtures/retracing_loop/train.py", 32)]
+    assert "traced 3 times for 3 calls of `predict`" in by_place[("fixtures/retracing_loop/train.py", 26)]
 
 
 def test_clean_fixtures_stay_clean(fixture_findings):
