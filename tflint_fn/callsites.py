@@ -122,13 +122,12 @@ class LoopCalls:
         project, module, scope, func = self.project, site.module, site.scope, site.call.func
         target = project.resolver.resolve(func, module, scope)
         callee = project.resolver.function_of(target, scope) if target is not None else None
-        if callee is not None and not isinstance(target, (LocalFunction, MethodRef)) and scope is not None:
-            head = dotted_name(func)
-            if head is not None and head.split(".", 1)[0] in scan_bindings(scope)[0]:
-                callee = None  # a local variable of the same name
         if callee is not None:
             decorations = project.tf_function_decorations(callee)
-            return callee, self._reference(callee, decorations[0]) if decorations else None
+            if not decorations and not _may_create_tf_function(callee):
+                return callee, None  # a plain function: what the rules need to know of it
+            if not self._shadowed(func, target, scope):
+                return callee, self._reference(callee, decorations[0]) if decorations else None
         wrapped = None
         if isinstance(func, cst.Name) and func.value in self._wrapped_names(module):
             wrapped = self._assigned_tf_function(module, scope, func.value)
@@ -138,6 +137,14 @@ class LoopCalls:
         if wrapped is None:
             return None, None
         return wrapped[0], self._reference(*wrapped)
+
+    @staticmethod
+    def _shadowed(func: cst.BaseExpression, target, scope: FunctionInfo | None) -> bool:
+        """Whether the called name is a local variable of the caller, not the function it names."""
+        if scope is None or isinstance(target, (LocalFunction, MethodRef)):
+            return False
+        head = dotted_name(func)
+        return head is not None and head.split(".", 1)[0] in scan_bindings(scope)[0]
 
     def _reference(self, function: FunctionInfo, options: TfFunctionOptions) -> TfFunctionRef | None:
         trace = self.project.traces.get(id(function))
@@ -193,6 +200,11 @@ class LoopCalls:
                             if wrapped is not None:
                                 table[target.target.attr.value] = wrapped
         return table.get(attribute)
+
+
+def _may_create_tf_function(function: FunctionInfo) -> bool:
+    """A ``tf.function(...)`` call or a nested def in it: the summary's root candidates tell."""
+    return bool(function.nested) or any(c.scope is function for c in function.module.root_candidates)
 
 
 def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[str]:

@@ -20,7 +20,8 @@ def scan_bindings(function: "FunctionInfo") -> tuple[set[str], set[str], set[str
         declared_global: set[str] = set()
         declared_nonlocal: set[str] = set()
         if isinstance(function.node, cst.FunctionDef):
-            collect_bindings(function.node.body, bound, declared_global, declared_nonlocal)
+            walrus = ":=" in function.module.source
+            collect_bindings(function.node.body, bound, declared_global, declared_nonlocal, walrus)
         function.bindings = (bound - declared_global - declared_nonlocal, declared_global, declared_nonlocal)
     return function.bindings
 
@@ -30,10 +31,17 @@ def collect_bindings(
     bound: set[str],
     declared_global: set[str] | None = None,
     declared_nonlocal: set[str] | None = None,
+    walrus: bool = True,
 ) -> None:
-    """Add the names ``node`` binds (outside nested scopes) to ``bound``."""
+    """Add the names ``node`` binds (outside nested scopes) to ``bound``.
+
+    Expressions bind names only through ``:=``; without ``walrus`` they are
+    not entered at all, which skips most of the tree.
+    """
 
     def enter(current: cst.CSTNode) -> bool:
+        if not walrus and isinstance(current, cst.BaseExpression):
+            return False
         if isinstance(current, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
             target_names(current.target, bound)
         elif isinstance(current, cst.WithItem) and current.asname is not None:
