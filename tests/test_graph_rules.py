@@ -173,6 +173,38 @@ def test_tf_function_made_in_a_helper_called_once_is_quiet(tmp_path):
     assert findings == []
 
 
+def test_tf_function_created_once_under_a_guard_is_quiet(tmp_path):
+    findings = write(
+        tmp_path,
+        {
+            "m.py": """
+                import tensorflow as tf
+
+                _cache = {}
+
+                def scale(x):
+                    return x * 2.0
+
+                def predict(x):
+                    fast = _cache.get("scale")
+                    if fast is None:
+                        fast = tf.function(scale)
+                        _cache["scale"] = fast
+                    return fast(x)
+
+                def run(batches):
+                    step = None
+                    for batch in batches:
+                        if step is None:
+                            step = tf.function(scale)
+                        step(batch)
+                        predict(batch)
+                """,
+        },
+    )
+    assert findings == []
+
+
 def test_signature_checks_handle_methods_varargs_and_defaults(tmp_path):
     findings = write(
         tmp_path,

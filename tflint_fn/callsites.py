@@ -108,14 +108,10 @@ class LoopCalls:
         return names
 
     def assignments_in(self, loop: cst.CSTNode) -> dict[str, cst.BaseExpression]:
-        """``name = value`` statements in a loop body, by name (cached)."""
+        """``name = value`` in a loop body, create-once guards left out (cached)."""
         table = self._loop_assignments.get(id(loop))
         if table is None:
-            table = self._loop_assignments[id(loop)] = {}
-            for assign in find_all(loop.body, cst.Assign, skip=flow.NESTED_SCOPES):
-                for target in assign.targets:
-                    if isinstance(target.target, cst.Name):
-                        table.setdefault(target.target.value, assign.value)
+            table = self._loop_assignments[id(loop)] = unconditional_assignments(loop.body)
         return table
 
     def _resolve(self, site: LoopCall) -> tuple[FunctionInfo | None, TfFunctionRef | None]:
@@ -200,6 +196,31 @@ class LoopCalls:
                             if wrapped is not None:
                                 table[target.target.attr.value] = wrapped
         return table.get(attribute)
+
+
+def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> dict[str, cst.BaseExpression]:
+    """``name = value`` statements of a block, by name (the first wins), but not
+    create-once guards: an assignment under an ``if`` whose test mentions the
+    name (``if fn is None: fn = tf.function(f)``) keeps the first value.
+    """
+    table: dict[str, cst.BaseExpression] = {}
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name) and target.target.value not in guarded:
+                            table.setdefault(target.target.value, small.value)
+        elif isinstance(statement, cst.If):
+            tested = guarded | {name.value for name in find_all(statement.test, cst.Name)}
+            branches = [statement.body]
+            if isinstance(statement.orelse, cst.Else):
+                branches.append(statement.orelse.body)
+            for branch in branches:
+                for name, value in unconditional_assignments(branch, frozenset(tested)).items():
+                    table.setdefault(name, value)
+    return table
 
 
 def _may_create_tf_function(function: FunctionInfo) -> bool:

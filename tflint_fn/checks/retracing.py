@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn import flow
-from tflint_fn.callsites import LoopCall, LoopCalls, python_scalar_of
+from tflint_fn.callsites import LoopCall, LoopCalls, python_scalar_of, unconditional_assignments
 from tflint_fn.checks.base import ProjectCheck, SiteReport
 from tflint_fn.checks.side_effects import MUTATING_METHODS
 from tflint_fn.contexts import Project, Trace
@@ -257,10 +257,9 @@ def _creations_called_in_body(project: Project, function: FunctionInfo):
         if any(call.func is creation for creation in created):  # tf.function(f)(x)
             yield _tf_function_call(project, module, function, call.func)
             return
-    for assign in find_all(function.node.body, cst.Assign, skip=flow.NESTED_SCOPES):
-        names = {t.target.value for t in assign.targets if isinstance(t.target, cst.Name)}
-        if names & called_names and any(assign.value is creation for creation in created):
-            yield _tf_function_call(project, module, function, assign.value)
+    for name, value in unconditional_assignments(function.node.body).items():
+        if name in called_names and any(value is creation for creation in created):
+            yield _tf_function_call(project, module, function, value)
             return
     for inner in nested:
         if inner.name in called_names:
