@@ -40,8 +40,13 @@ class Positions:
         return Position(code_range.end.line, code_range.end.column + 1)
 
 
-def analyze(project: Project, checks: list[Check], project_checks: list[ProjectCheck] = ()) -> list[Finding]:
-    positions = Positions()
+def analyze(
+    project: Project,
+    checks: list[Check],
+    project_checks: list[ProjectCheck] = (),
+    positions: Positions | None = None,
+) -> list[Finding]:
+    positions = positions or Positions()
     findings = _traced_code_findings(project, checks, positions)
     if project_checks:
         loop_calls = LoopCalls(project)

@@ -59,8 +59,7 @@ class LoopCalls:
         self.project = project
         self.calls: list[LoopCall] = []
         self._attributes: dict[str, dict[str, tuple[FunctionInfo, cst.Call]]] = {}
-        self._assignments: dict[int, dict[str, cst.Call]] = {}
-        self._numbers: dict[int, set[str]] = {}
+        self._assignments: dict[int, dict[str, list[cst.BaseExpression]]] = {}
         self._wrapped: dict[int, set[str]] = {}
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
@@ -90,22 +89,27 @@ class LoopCalls:
             def resolve(node):
                 return self.project.resolver.resolve(node, module, scope)
 
-            names = varying_names(loop, resolve, lambda name: name in self._number_names(module, scope))
+            names = varying_names(loop, resolve, lambda name: self._starts_as_number(module, scope, name))
             self._varying[id(loop)] = names
         return names
 
-    def _number_names(self, module: ModuleInfo, scope: FunctionInfo | None) -> set[str]:
-        """Names the scope assigns a number literal (where counters start), cached."""
+    def _scope_assignments(self, module: ModuleInfo, scope: FunctionInfo | None) -> dict[str, list[cst.BaseExpression]]:
+        """``name = value`` statements of a scope (not of nested ones), values in order; cached."""
         key = id(scope) if scope is not None else id(module)
-        names = self._numbers.get(key)
-        if names is None:
+        table = self._assignments.get(key)
+        if table is None:
             body = scope.node.body if scope is not None else module.tree
-            names = self._numbers[key] = set()
+            table = self._assignments[key] = {}
             for assign in find_all(body, cst.Assign, skip=flow.NESTED_SCOPES):
-                if isinstance(assign.value, (cst.Integer, cst.Float)):
-                    for target in assign.targets:
-                        target_names(target.target, names)
-        return names
+                for target in assign.targets:
+                    if isinstance(target.target, cst.Name):
+                        table.setdefault(target.target.value, []).append(assign.value)
+        return table
+
+    def _starts_as_number(self, module: ModuleInfo, scope: FunctionInfo | None, name: str) -> bool:
+        """Whether the scope assigns ``name`` a number literal somewhere (where counters start)."""
+        values = self._scope_assignments(module, scope).get(name, ())
+        return any(isinstance(value, (cst.Integer, cst.Float)) for value in values)
 
     def assignments_in(self, loop: cst.CSTNode) -> dict[str, cst.BaseExpression]:
         """``name = value`` in a loop body, create-once guards left out (cached)."""
@@ -156,24 +160,14 @@ class LoopCalls:
     def _assigned_tf_function(self, module: ModuleInfo, scope: FunctionInfo | None, name: str):
         """``name = tf.function(f, ...)`` in the calling function, or else at module level."""
         if scope is not None and name in scan_bindings(scope)[0]:
-            call = self._call_assignments(scope, scope.node.body).get(name)
-            return self.project.tf_function_wrapping(module, scope, call) if call is not None else None
-        if name not in module.module_names:
+            owner = scope
+        elif name in module.module_names:
+            owner = None
+        else:
             return None
-        call = self._call_assignments(module, module.tree).get(name)
-        return self.project.tf_function_wrapping(module, None, call) if call is not None else None
-
-    def _call_assignments(self, owner, body: cst.CSTNode) -> dict[str, cst.Call]:
-        """``name = some_call(...)`` in a scope (cached): candidates for ``tf.function(...)``."""
-        table = self._assignments.get(id(owner))
-        if table is None:
-            table = self._assignments[id(owner)] = {}
-            for assign in find_all(body, cst.Assign, skip=flow.NESTED_SCOPES):
-                if isinstance(assign.value, cst.Call):
-                    for target in assign.targets:
-                        if isinstance(target.target, cst.Name):
-                            table.setdefault(target.target.value, assign.value)
-        return table
+        values = self._scope_assignments(module, owner).get(name, ())
+        call = next((value for value in values if isinstance(value, cst.Call)), None)
+        return self.project.tf_function_wrapping(module, owner, call) if call is not None else None
 
     def _attribute_tf_function(self, module: ModuleInfo, class_qualname: str, attribute: str):
         """``self.attribute = tf.function(...)`` in any method of the class."""

@@ -142,8 +142,9 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
     project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
-    findings.extend(analyze(project, checks, project_checks))
-    targets = _targets(project) if collect_targets else []
+    positions = Positions()  # shared: --dynamic's targets need the same modules' positions
+    findings.extend(analyze(project, checks, project_checks, positions))
+    targets = _targets(project, positions) if collect_targets else []
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
     result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
@@ -151,8 +152,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
     return result
 
 
-def _targets(project: Project) -> list[Subject]:
-    positions = Positions()
+def _targets(project: Project, positions: Positions) -> list[Subject]:
     targets = []
     for trace in project.traces.values():
         if trace.parent is None:
