@@ -7,6 +7,20 @@ import pytest
 from tests.conftest import lint_paths
 
 FINE = {
+    "lambda-bodies-given-to-py_function-run-eagerly": """
+        import numpy as np
+        import tensorflow as tf
+
+        def jitter(value):
+            return value + np.random.uniform(0.0, 1.0)
+
+        def parse(example):
+            decoded = tf.py_function(lambda x: [x.numpy().decode()], inp=[example], Tout=tf.string)
+            noisy = tf.numpy_function(func=lambda v: jitter(v), inp=[decoded], Tout=tf.float32)
+            return tf.compat.v1.py_func(lambda v: print(v) or v, [noisy], tf.float32)
+
+        dataset = tf.data.Dataset.from_tensor_slices(["a"]).map(parse)
+        """,
     "python-flag": """
         import tensorflow as tf
 

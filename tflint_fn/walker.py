@@ -54,6 +54,8 @@ class CallSite:
 
 
 # Higher-order TensorFlow functions whose function arguments run in the graph.
+# Functions handed to these run eagerly, on every call of the graph.
+_EAGER_CALLBACK_APIS = frozenset({"tensorflow.py_function", "tensorflow.numpy_function", "tensorflow.py_func"})
 _GRAPH_CALLBACK_APIS = frozenset(
     {
         "tensorflow.map_fn", "tensorflow.vectorized_map", "tensorflow.while_loop",
@@ -454,15 +456,19 @@ class FunctionWalker:
             self.taints[id(func)] = PYTHON
         else:
             self.expr(func)
+        target = self.resolve(func)
+        runs_eagerly = isinstance(target, External) and target.qualified in _EAGER_CALLBACK_APIS
         args: list[Taint] = []
         kwargs: dict[str, Taint] = {}
         for arg in node.args:
-            value = self.expr(arg.value)
+            if runs_eagerly and isinstance(arg.value, cst.Lambda):
+                value = PYTHON  # its body runs eagerly, outside the graph: not traced code
+            else:
+                value = self.expr(arg.value)
             if arg.keyword is not None:
                 kwargs[arg.keyword.value] = value
             elif arg.star == "":
                 args.append(value)
-        target = self.resolve(func)
         if isinstance(target, External):
             self._record_callbacks(node, target.qualified)
             return self._external_result(target.qualified, args)
