@@ -40,6 +40,12 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> su
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_mutant_in_subprocesses(monkeypatch):
+    """Under mutmut (DEVELOPERS.md), the CLI tests' subprocesses run the unmutated code."""
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+
+
 @pytest.fixture
 def lint(tmp_path):
     def _lint(source: str, name: str = "example.py", **settings):

@@ -34,8 +34,8 @@ def test_text_output_and_exit_code_1(project):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "bad.py:6:5: TFF101 [print-in-graph] `print` runs only while the function is traced, "
-        "not on every call; use `tf.print`"
+        "bad.py:6:5: TFF101 [print-in-graph] `print` shows a symbolic tensor, not its value, "
+        "and runs only while the function is traced; use `tf.print`"
     )
     assert lines[1].startswith("bad.py:7:12: TFF201 [numpy-method-in-graph]")
     assert lines[-1] == "Found 2 findings (2 errors) in 1 file."
@@ -176,7 +176,7 @@ def test_pyproject_configuration(tmp_path):
         ('[tool.tflint-fn]\nselekt = ["TFF1"]\n', "unknown key `selekt`"),
         ('[tool.tflint-fn]\nselect = "TFF1"\n', "`select` must be a list of strings"),
         ('[tool.tflint-fn]\nselect = ["TFF8"]\n', "unknown rule selector `TFF8`"),
-        ('[tool.tflint-fn.dynamic]\ntimeout = "60"\n', "`dynamic.timeout` has the wrong type"),
+        ('[tool.tflint-fn.dynamic]\ntimeout = "60"\n', "`dynamic.timeout` must be a positive number of seconds"),
         ('[tool.tflint-fn\n', "pyproject.toml"),
     ],
 )

@@ -36,7 +36,7 @@ def test_dynamic_without_tensorflow_exits_2_naming_the_extra(tmp_path):
     (tmp_path / "m.py").write_text("import tensorflow as tf\n\n@tf.function\ndef f(x):\n    print(x)\n    return x\n")
     result = _cli_without_tensorflow("--dynamic", ".", cwd=tmp_path)
     assert result.returncode == 2
-    assert 'pip install "tflint-fn[dynamic]"' in result.stderr
+    assert 'pip install -e ".[dynamic]" in a clone of tflint-fn' in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -17,11 +17,13 @@ SCHEMA = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_te
 
 
 def lint_fixture(directory: Path) -> dict:
-    from tflint_fn.config import FileConfig, resolve_settings
+    """The fixture's findings, with its own pyproject.toml if it has one (as a user runs it)."""
+    from tflint_fn.config import SettingsResolver
     from tflint_fn.engine import run
     from tflint_fn.reporters.json import to_document
 
-    document = to_document(run(["."], resolve_settings(FileConfig()), directory))
+    resolver = SettingsResolver()
+    document = to_document(run(["."], resolver.for_path(directory), directory, resolver=resolver))
     document["tool"]["version"] = "<version>"
     return document
 

@@ -94,8 +94,10 @@ def test_output_file_exit_zero_quiet(project):
 def test_statistics(project):
     text = run_cli("src", "--statistics", cwd=project)
     assert text.stdout.splitlines() == ["     1  TFF101  print-in-graph", "     1  TFF201  numpy-method-in-graph"]
-    rows = json.loads(run_cli("src", "--statistics", "--format", "json", cwd=project).stdout)
-    assert rows == [
+    document = json.loads(run_cli("src", "--statistics", "--format", "json", cwd=project).stdout)
+    assert document["version"] == 1 and document["tool"]["name"] == "tflint-fn"
+    assert document["summary"] == {"files": 2, "findings": 2}
+    assert document["statistics"] == [
         {"code": "TFF101", "name": "print-in-graph", "severity": "error", "count": 1},
         {"code": "TFF201", "name": "numpy-method-in-graph", "severity": "error", "count": 1},
     ]

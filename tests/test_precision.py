@@ -7,6 +7,45 @@ import pytest
 from tests.conftest import lint_paths
 
 FINE = {
+    "py_function-in-every-spelling-runs-eagerly": """
+        import functools
+        import numpy as np
+        import tensorflow as tf
+
+        def in_eager(func):
+            def wrapper(*args):
+                return tf.py_function(func, list(args), tf.float32)
+            return wrapper
+
+        @tf.py_function(Tout=tf.float32)
+        def eager_double(x):
+            print("eager_double ran", x.numpy())
+            return x * 2
+
+        @tf.numpy_function(Tout=tf.float32)
+        def np_double(x):
+            print("np_double ran", x)
+            return (x * 2).astype(np.float32)
+
+        def scale(x, factor):
+            print("scale ran", x.numpy())
+            return x * factor
+
+        @in_eager
+        def shifted(x):
+            print("shifted", x.numpy())
+            return x + 1
+
+        @tf.function
+        def step(x):
+            a = eager_double(x)
+            b = np_double(x)
+            c = tf.py_function(functools.partial(scale, factor=3.0), [x], tf.float32)
+            d = shifted(x)
+            return a + b + c + d
+
+        dataset = tf.data.Dataset.range(3).map(eager_double)
+        """,
     "lambda-bodies-given-to-py_function-run-eagerly": """
         import numpy as np
         import tensorflow as tf
@@ -511,3 +550,51 @@ def test_a_helper_is_still_checked_in_its_tensor_context(lint):
         """
     )
     assert [(f.code, f.start.line) for f in lint(source)] == [("TFF207", 5)]
+
+
+PRINT_CASES = [
+    # (argument expressions, the rule that reports them)
+    ('"Tracing"', "TFF108"),
+    ('"Tracing with", x.shape, x.dtype', "TFF108"),
+    ('f"shape {x.shape} rank {x.shape.rank}", x.name', "TFF108"),
+    ('"flag", training, len(layers)', "TFF108"),
+    ('"loss %d" % 3', "TFF108"),
+    ("x", "TFF101"),
+    ('"value", x', "TFF101"),
+    ('f"value {x}"', "TFF101"),
+    ('"value %s" % x', "TFF101"),
+    ('"value {}".format(x * 2)', "TFF101"),
+    ("str(tf.reduce_sum(x))", "TFF101"),
+    ('"shape", x.shape, "value", x', "TFF101"),
+]
+
+
+@pytest.mark.parametrize("arguments, code", PRINT_CASES)
+def test_print_of_a_tensor_is_tff101_and_of_static_facts_tff108(lint, arguments, code):
+    source = (
+        "import tensorflow as tf\n\nlayers = [1, 2]\n\n\n"
+        "@tf.function\ndef step(x, training=False):\n"
+        f"    print({arguments})\n"
+        "    return x\n"
+    )
+    assert [f.code for f in lint(source)] == ([code] if code == "TFF101" else [])
+    assert [f.code for f in lint(source, extend_select=["TFF108"])] == [code]
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ("", ["TFF101", "TFF101", "TFF205"]),
+        ("experimental_autograph_options=tf.autograph.experimental.Feature.ALL", []),
+        ("experimental_autograph_options=(Feature.ASSERT_STATEMENTS,)", ["TFF101", "TFF101"]),
+        ("experimental_autograph_options=[Feature.BUILTIN_FUNCTIONS]", ["TFF205"]),
+        ("autograph=False, experimental_autograph_options=Feature.ALL", ["TFF101", "TFF101", "TFF205"]),
+    ],
+)
+def test_autograph_features_that_convert_assert_and_print(lint, options, expected):
+    source = (
+        "import tensorflow as tf\nfrom tensorflow.autograph.experimental import Feature\n\n\n"
+        "def helper(x):\n    print('helper', x)\n    return x\n\n\n"
+        f"@tf.function({options})\ndef step(x):\n    print('value', x)\n    assert x > 0, 'positive'\n    return helper(x)\n"
+    )
+    assert [f.code for f in lint(source)] == expected

@@ -94,14 +94,16 @@ def test_unreadable_file(tmp_path, monkeypatch):
 
     (tmp_path / "good.py").write_text(TRACED)
     (tmp_path / "secret.py").write_text(TRACED)
-    original = Path.read_bytes
+    import os
 
-    def read_bytes(self):
-        if self.name == "secret.py":
+    original = os.open
+
+    def open_(path, *args, **kwargs):
+        if Path(path).name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_)
     findings = run(["."], resolve_settings(FileConfig()), tmp_path).findings
     by_path = {f.path: f for f in findings}
     assert by_path["secret.py"].code == "TFF001"

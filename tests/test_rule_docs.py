@@ -48,7 +48,7 @@ def _marked_lines(source: str, code: str) -> set[int]:
 
 
 # Opt-in rules: the flag that turns each on.
-OPT_IN_FLAGS = {"TFF002": {"report_unused_suppressions": True}}
+OPT_IN_FLAGS = {"TFF002": {"report_unused_suppressions": True}, "TFF108": {"extend_select": ["TFF108"]}}
 # Reported by --dynamic only: statically, every example is quiet; the
 # TensorFlow tests (test_dynamic_tf.py) run these examples for real.
 DYNAMIC_ONLY = {"TFF900"}

@@ -36,6 +36,27 @@ def test_tff101_print_runs_once_for_three_calls():
     assert calls(step, 1.0, 2.0, 3.0).count("TRACED") == 1
 
 
+def test_tff101_tff108_print_shows_static_facts_but_a_symbolic_tensor_once_per_trace():
+    @tf.function
+    def step(x):
+        print("Tracing with", x.shape, x.dtype)  # TFF108: real values, once per trace
+        print("value", x)  # TFF101: the symbolic tensor, not its value
+        return x * 2
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for value in ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [1.0, 2.0]):
+            step(tf.constant(value))
+    printed = out.getvalue().splitlines()
+    # 4 calls, 2 traces (two shapes): each print ran twice.
+    assert printed == [
+        "Tracing with (3,) <dtype: 'float32'>",
+        'value Tensor("x:0", shape=(3,), dtype=float32)',
+        "Tracing with (2,) <dtype: 'float32'>",
+        'value Tensor("x:0", shape=(2,), dtype=float32)',
+    ]
+
+
 def test_tff102_outer_list_grows_once_with_a_symbolic_tensor():
     history = []
 
@@ -468,3 +489,93 @@ def test_tff405_each_new_shape_retraces_unless_relaxed():
     assert plain.experimental_get_tracing_count() == 4
     assert relaxed.experimental_get_tracing_count() == 2
     assert windows.experimental_get_tracing_count() == 1
+
+
+def test_py_function_bodies_run_eagerly_in_every_spelling():
+    import functools
+
+    ran = []
+
+    def in_eager(func):
+        def wrapper(*args):
+            return tf.py_function(func, list(args), tf.float32)
+
+        return wrapper
+
+    @tf.py_function(Tout=tf.float32)
+    def eager_double(x):
+        ran.append(("decorator", float(x.numpy())))
+        return x * 2
+
+    @tf.numpy_function(Tout=tf.float32)
+    def np_double(x):
+        ran.append(("numpy_function", float(x)))
+        return (x * 2).astype(np.float32)
+
+    def scale(x, factor):
+        ran.append(("partial", float(x.numpy())))
+        return x * factor
+
+    @in_eager
+    def shifted(x):
+        ran.append(("wrapper", float(x.numpy())))
+        return x + 1
+
+    @tf.function
+    def step(x):
+        c = tf.py_function(functools.partial(scale, factor=3.0), [x], tf.float32)
+        return eager_double(x) + np_double(x) + c + shifted(x)
+
+    results = [float(step(tf.constant(v))) for v in (1.0, 2.0, 3.0)]
+    assert results == [2 + 2 + 3 + 2, 4 + 4 + 6 + 3, 6 + 6 + 9 + 4]
+    # every body ran on every call, with the real value: eagerly
+    for kind in ("decorator", "numpy_function", "partial", "wrapper"):
+        assert [v for k, v in ran if k == kind] == [1.0, 2.0, 3.0]
+
+
+def test_autograph_features_convert_assert_and_print_in_called_helpers_too():
+    feature = tf.autograph.experimental.Feature
+    printed = io.StringIO()
+
+    def helper(x):
+        print("helper", x)
+        assert x > 0, "positive"
+        return x
+
+    @tf.function(experimental_autograph_options=feature.ALL)
+    def with_all(x):
+        return helper(x)
+
+    @tf.function(experimental_autograph_options=feature.ASSERT_STATEMENTS)
+    def with_asserts(x):
+        assert x > 0, "positive"
+        return x
+
+    @tf.function
+    def plain(x):
+        assert x > 0, "positive"
+        return x
+
+    with contextlib.redirect_stdout(printed):
+        for value in (1.0, 2.0, 3.0):
+            with_all(tf.constant(value))
+    assert printed.getvalue() == "helper 1.0\nhelper 2.0\nhelper 3.0\n"  # a value, on every call
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        with_all(tf.constant(-1.0))  # the assert became a tf.Assert
+    assert float(with_asserts(tf.constant(1.0))) == 1.0
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        with_asserts(tf.constant(-1.0))
+    with pytest.raises(NotAllowed):
+        plain(tf.constant(1.0))
+
+
+def test_autograph_lists_feature_does_not_make_a_grown_list_work():
+    @tf.function(experimental_autograph_options=tf.autograph.experimental.Feature.LISTS)
+    def grow(n):
+        out = []
+        for i in tf.range(n):
+            out.append(i)
+        return tf.stack(out)
+
+    with pytest.raises(ValueError):
+        grow(tf.constant(3))

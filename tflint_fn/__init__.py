@@ -1,3 +1,3 @@
 """tflint-fn: find code that breaks or misbehaves under tf.function."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -44,7 +44,7 @@ def cli() -> None:
 @click.argument("paths", nargs=-1)
 @click.option(
     "--format", "output_format",
-    type=click.Choice(["text", "json", "json-lines", "github", "sarif"]), default="text", show_default=True,
+    type=click.Choice(["text", "json", "json-lines", "github", "sarif", "gitlab", "junit"]), default="text", show_default=True,
 )
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes (TFF1), names or ALL. Comma-separated.")
 @click.option("--ignore", multiple=True, help="Rules to skip, in the same forms as --select.")
@@ -78,7 +78,7 @@ def check(
     from tflint_fn.engine import run
     from tflint_fn.reporters import REPORTERS
     from tflint_fn.reporters.text import render_statistics_text
-    from tflint_fn.reporters.text import statistics as statistics_rows
+    from tflint_fn.reporters.json import statistics_document
 
     cwd = Path.cwd()
     paths = list(paths) or ["."]
@@ -86,9 +86,14 @@ def check(
     if paths == ["-"]:
         if not stdin_filename:
             _fail("reading from stdin (`-`) needs --stdin-filename PATH")
-        stdin = (stdin_filename, sys.stdin.read())
+        # Bytes, decoded below exactly as a file is (BOM, coding cookie).
+        stdin = (stdin_filename, _read_stdin())
     elif "-" in paths:
         _fail("`-` (stdin) cannot be combined with other paths")
+    elif stdin_filename:
+        _fail("--stdin-filename needs `-` as the path (`tflint-fn --stdin-filename x.py -`)")
+    if statistics and output_format not in ("text", "json"):
+        _fail(f"--statistics prints `text` or `json`, not `{output_format}`")
     if not dynamic and (jobs is not None or examples_path is not None):
         _fail("--jobs and --examples only apply with --dynamic")
     if dynamic and stdin is not None:
@@ -111,6 +116,8 @@ def check(
             forced, select=_split(select), ignore=_split(ignore), extend_select=extend
         )
         anchor = cwd / (stdin_filename if stdin is not None else paths[0])
+        if show_settings and stdin is None and not anchor.exists():
+            _fail(f"{paths[0]}: no such file or directory")
         settings = resolver.for_path(anchor if anchor.exists() else cwd)
         if show_settings:
             click.echo(config_module.describe(settings), nl=False)
@@ -129,16 +136,23 @@ def check(
             result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)
     except (config_module.ConfigError, DiscoveryError, DynamicError) as error:
         _fail(str(error))
+    if result.cache_refused is not None:
+        _warn(f"not using the cache: {result.cache_refused}")
+    if result.files == 0 and stdin is None:
+        _warn(f"No Python files found under {', '.join(paths)}")
     if statistics:
-        rows = statistics_rows(result)
-        output = json.dumps(rows, indent=2) + "\n" if output_format == "json" else render_statistics_text(result)
+        if output_format == "json":
+            output = json.dumps(statistics_document(result), indent=2) + "\n"
+        else:
+            output = render_statistics_text(result)
     else:
         output = REPORTERS[output_format](
             result, show_context=show_context, show_source=show_source, quiet=quiet, show_suppressed=show_suppressed
         )
     if output_file:
         try:
-            Path(output_file).write_text(output, encoding="utf-8")
+            # Text output names files by their bytes, undecodable ones included.
+            Path(output_file).write_bytes(output.encode("utf-8", "surrogateescape"))
         except OSError as error:
             _fail(f"--output-file {output_file}: {error.strerror or error}")
     else:
@@ -178,21 +192,45 @@ def rule(code, list_all, output_format) -> None:
 def clean() -> None:
     """Remove the result cache (.tflint-fn-cache) of the project here."""
     from tflint_fn import config as config_module
-    from tflint_fn.cache import CACHE_DIR_NAME
+    from tflint_fn.cache import CacheRefused
     from tflint_fn.cache import clean as remove_cache
 
     cwd = Path.cwd()
-    pyproject = config_module.find_pyproject(cwd)
+    try:
+        pyproject = config_module.find_pyproject(cwd)
+    except config_module.ConfigError as error:
+        _fail(str(error))
     roots = {cwd, pyproject.parent.absolute()} if pyproject is not None else {cwd}
-    removed = [root for root in sorted(roots) if remove_cache(root)]
-    for root in removed:
-        click.echo(f"removed {root / CACHE_DIR_NAME}")
+    removed = []
+    for root in sorted(roots):
+        try:
+            what = remove_cache(root)
+        except CacheRefused as error:
+            _fail(str(error))
+        except OSError as error:
+            _fail(f"cannot remove {root / '.tflint-fn-cache'}: {error.strerror or error}")
+        if what is not None:
+            removed.append(what)
+            click.echo(what)
     if not removed:
         click.echo("no cache to remove")
 
 
 def _rule_json(info) -> dict:
     return {"code": info.code, "name": info.name, "severity": info.severity, "summary": info.summary}
+
+
+def _read_stdin() -> bytes:
+    from tflint_fn.parsing import MAX_FILE_BYTES
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream that was swapped in (tests, embedding)
+        return sys.stdin.read().encode("utf-8", "surrogateescape")
+    return stream.read(MAX_FILE_BYTES + 1)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"tflint-fn: warning: {message}", err=True)
 
 
 def _fail(message: str) -> None:
@@ -208,10 +246,11 @@ def main() -> None:
     except click.UsageError as error:
         error.show()
         sys.exit(EXIT_ERROR)
-    except click.Abort:
-        click.echo("tflint-fn: aborted", err=True)
+    except click.Abort:  # click's name for Ctrl-C (it has ended the ^C line already)
+        click.echo("tflint-fn: interrupted", err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
+        click.echo("tflint-fn: interrupted", err=True)
         sys.exit(EXIT_ERROR)
     except SystemExit:
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ else:  # pragma: no cover
 
 
 # Rules that run only when named explicitly (by code or with their flag).
-OPT_IN_RULES = frozenset({"TFF002"})
+OPT_IN_RULES = frozenset({"TFF002", "TFF108"})
 
 
 class ConfigError(Exception):
@@ -25,7 +26,56 @@ class ConfigError(Exception):
 
 
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "graph-decorators")
-_DYNAMIC_KEYS = {"timeout": (int, float), "memory-limit-mb": int, "examples": str, "jobs": int}
+MAX_SECONDS = 86400  # a day: a longer limit is a typo (and overflows the timers)
+MAX_MEGABYTES = 1 << 23  # 8 TiB: more does not fit the address-space limit
+
+
+def _is_seconds(value) -> bool:
+    # NaN fails both comparisons; inf fails the upper bound.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= MAX_SECONDS
+
+
+def _is_env_name(name) -> bool:
+    """``NAME``, or ``PREFIX*`` for every name that starts with PREFIX."""
+    body = name[:-1] if isinstance(name, str) and name.endswith("*") else name
+    return isinstance(body, str) and body.isascii() and body.isidentifier()
+
+
+# key -> (is the value right?, what it must be)
+_DYNAMIC_KEYS = {
+    "timeout": (_is_seconds, f"a positive number of seconds, at most {MAX_SECONDS}"),
+    "total-timeout": (_is_seconds, f"a positive number of seconds, at most {MAX_SECONDS}"),
+    "memory-limit-mb": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_MEGABYTES,
+                        f"0 (no limit) or a positive number of megabytes, at most {MAX_MEGABYTES}"),
+    "examples": (lambda v: isinstance(v, str) and v != "", "the path of a Python file (a string)"),
+    "jobs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a positive integer"),
+    "pass-env": (lambda v: isinstance(v, list) and all(_is_env_name(n) for n in v),
+                 "a list of environment variable names (`NAME`, or `PREFIX*`)"),
+}
+
+
+def _quoted(text: str) -> str:
+    """A string as TOML (and JSON) would write it: one line, escapes shown."""
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def dynamic_problem(key: str, value) -> str | None:
+    """What is wrong with ``dynamic.KEY = value``, in one line for the user; None when it is right."""
+    if key not in _DYNAMIC_KEYS:
+        return f"unknown key `dynamic.{key}` (known: {', '.join(f'dynamic.{k}' for k in _DYNAMIC_KEYS)})"
+    check, expected = _DYNAMIC_KEYS[key]
+    if check(value):
+        return None
+    if isinstance(value, bool):
+        shown = str(value).lower()
+    elif isinstance(value, (int, float)):
+        shown = repr(value)
+    elif isinstance(value, list) and all(isinstance(n, str) for n in value):
+        shown = _quoted(next(n for n in value if not _is_env_name(n)))
+    else:
+        shown = _quoted(value) if isinstance(value, str) else _type_name(value)
+    return f"`dynamic.{key}` must be {expected}, not {shown}"
 KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic"}
 
 
@@ -43,33 +93,75 @@ class FileConfig:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a [tool.tflint-fn] table, else the nearest one."""
+    """The nearest pyproject.toml with a ``[tool.tflint-fn]`` table.
+
+    As in ruff, a pyproject.toml without the tool's table is not a
+    configuration file: it does not hide a parent's settings.
+    """
     directory = start if start.is_dir() else start.parent
-    nearest = None
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            nearest = nearest or pyproject
-            try:
-                if "tflint-fn" in pyproject.read_text(encoding="utf-8", errors="replace"):
-                    return pyproject
-            except OSError:
-                continue
-    return nearest
+        if pyproject.is_file() and has_table(pyproject):
+            return pyproject
+    return None
+
+
+def has_table(pyproject: Path) -> bool:
+    """Does this file configure tflint-fn? A broken file that mentions it is an error."""
+    try:
+        data = pyproject.read_bytes()
+    except OSError:
+        return False
+    if b"tflint-fn" not in data and b"tflint_fn" not in data:
+        return False  # most pyproject.toml files: no need to parse them
+    tool = _parse_toml(data, pyproject).get("tool")
+    return isinstance(tool, dict) and "tflint-fn" in tool
+
+
+def _parse_toml(data: bytes, path: Path) -> dict:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not valid UTF-8 (line {line}); TOML files are UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not readable as TOML: nested too deeply") from None
 
 
 def load(path: Path | None) -> FileConfig:
     if path is None:
         return FileConfig()
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
-    table = document.get("tool", {}).get("tflint-fn")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    document = _parse_toml(data, path)
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool.tflint-fn]), not {_type_name(tool)}")
+    table = tool.get("tflint-fn")
     if table is None:
+        if "tflint_fn" in tool:
+            raise ConfigError(f"{path}: the table is spelled [tool.tflint-fn] (with a hyphen), not [tool.tflint_fn]")
         return FileConfig(path=path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.tflint-fn` must be a table ([tool.tflint-fn]), not {_type_name(table)}")
     return parse_table(table, path)
+
+
+def _type_name(value) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a float", list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _unknown_key(where: str, key: str, known) -> ConfigError:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(sorted(known))})"
+    return ConfigError(f"{where}: unknown key `{key}`{hint}")
 
 
 def parse_table(table: dict, path: Path | None) -> FileConfig:
@@ -77,26 +169,31 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
     config = FileConfig(path=path)
     for key, value in table.items():
         if key not in KNOWN_KEYS:
-            raise ConfigError(f"{where}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
+            raise _unknown_key(where, key, KNOWN_KEYS)
         if key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: `{key}` must be a list of strings")
+                raise ConfigError(f"{where}: `{key}` must be a list of strings, not {_type_name(value)}")
             setattr(config, key.replace("-", "_"), list(value))
+            if key in ("exclude", "extend-exclude"):
+                for pattern in value:
+                    _check_pattern(pattern, f"{where}: `{key}`")
         elif key == "per-file-ignores":
             if not isinstance(value, dict) or not all(
                 isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
             ):
                 raise ConfigError(f"{where}: `per-file-ignores` must map patterns to lists of codes")
+            for pattern in value:
+                _check_pattern(pattern, f"{where}: `per-file-ignores`")
             config.per_file_ignores = {k: list(v) for k, v in value.items()}
         else:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `dynamic` must be a table")
             for dynamic_key, dynamic_value in value.items():
-                expected = _DYNAMIC_KEYS.get(dynamic_key)
-                if expected is None:
-                    raise ConfigError(f"{where}: unknown key `dynamic.{dynamic_key}`")
-                if not isinstance(dynamic_value, expected) or isinstance(dynamic_value, bool):
-                    raise ConfigError(f"{where}: `dynamic.{dynamic_key}` has the wrong type")
+                if dynamic_key not in _DYNAMIC_KEYS:
+                    raise _unknown_key(where, f"dynamic.{dynamic_key}", [f"dynamic.{k}" for k in _DYNAMIC_KEYS])
+                problem = dynamic_problem(dynamic_key, dynamic_value)
+                if problem is not None:
+                    raise ConfigError(f"{where}: {problem}")
             config.dynamic = dict(value)
     for key in ("select", "ignore", "extend_select"):
         for selector in getattr(config, key) or []:
@@ -105,6 +202,13 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
         for selector in codes:
             expand_selector(selector, where)
     return config
+
+
+def _check_pattern(pattern: str, where: str) -> None:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, TypeError) as error:  # pathspec's GitWildMatchPatternError is a ValueError
+        raise ConfigError(f"{where}: invalid pattern `{pattern}`: {error}") from None
 
 
 def expand_selector(selector: str, where: str = "command line") -> frozenset[str]:

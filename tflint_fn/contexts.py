@@ -21,7 +21,7 @@ from tflint_fn.names import canonical, dotted_name
 from tflint_fn.summary import DATASET_FUNCTION_ARGUMENT, ClassInfo, FunctionInfo, ModuleInfo, is_python_container
 from tflint_fn.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
 from tflint_fn.resolver import Resolver
-from tflint_fn.walker import CallSite, FunctionWalker
+from tflint_fn.walker import EAGER_CALLBACK_APIS, CallSite, FunctionWalker
 
 TF_FUNCTION = "tensorflow.function"
 DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"
@@ -47,6 +47,10 @@ class TfFunctionOptions:
     input_signature: list[SignatureEntry] | None = None
     reduce_retracing: bool = False
     signature_node: cst.BaseExpression | None = None  # the literal list, where one is written
+    # AutoGraph features named in experimental_autograph_options that change
+    # what breaks: ASSERT_STATEMENTS (`assert` -> `tf.Assert`), BUILTIN_FUNCTIONS
+    # (`print` -> printed on every call); ALL means both.
+    features: frozenset[str] = frozenset()
 
 
 @dataclass(eq=False)
@@ -58,6 +62,7 @@ class Trace:
     unknown_dims: dict[str, frozenset[int]] = field(default_factory=dict)
     autograph: bool = True  # converted by AutoGraph on at least one path
     options: TfFunctionOptions | None = None
+    features: frozenset[str] = frozenset()  # AutoGraph features on every path that reaches it
     return_taint: Taint | None = None  # None until walked
     walks: int = 0
     # Parameter taints per call site (the latest walk of the caller wins),
@@ -105,6 +110,7 @@ class Project:
         self._keras: dict[str, bool] = {}
         self._dataset_names: dict[int, set[str]] = {}
         self._wrappers: dict[int, TfFunctionOptions | None] = {}
+        self._eager: dict[int, bool] = {}
         self._containers: dict[str, frozenset[str]] = {}
         self._subclasses: dict[str, list[ClassInfo]] | None = None
         self.no_autograph: set[int] = set()  # id(FunctionInfo) of do_not_convert functions
@@ -326,6 +332,40 @@ class Project:
                     roots.append(root)
         return roots
 
+    def runs_eagerly(self, function: FunctionInfo) -> bool:
+        """Decorated with ``tf.py_function``/``tf.numpy_function`` (any spelling, or a
+        project decorator that hands the function to one): its body runs eagerly,
+        on every call, even when traced code calls it."""
+        key = id(function)
+        if key not in self._eager:
+            self._eager[key] = False  # a decorator that decorates itself
+            self._eager[key] = any(
+                self._is_eager_decorator(function.module, _decorator_callee(d)) for d in function.decorators
+            )
+        return self._eager[key]
+
+    def _is_eager_decorator(self, module: ModuleInfo, callee: cst.BaseExpression) -> bool:
+        qualified = self._qualify(module, dotted_name(callee))
+        if qualified is None:
+            return False
+        if qualified in EAGER_CALLBACK_APIS:
+            return True
+        wrapper = self.function(qualified)
+        return wrapper is not None and self._hands_to_eager_api(wrapper)
+
+    def _hands_to_eager_api(self, wrapper: FunctionInfo) -> bool:
+        """``def in_eager(func): ... tf.py_function(func, ...)``: a decorator of eager functions."""
+        node = wrapper.node
+        if not isinstance(node, cst.FunctionDef) or not node.params.params:
+            return False
+        parameter = node.params.params[0].name.value
+        for call in find_all(node.body, cst.Call):
+            if self._qualify(wrapper.module, dotted_name(call.func)) in EAGER_CALLBACK_APIS:
+                argument = _argument(call, 0, ("func",))
+                if isinstance(argument, cst.Name) and argument.value == parameter:
+                    return True
+        return False
+
     def _decorator_roots(self, function: FunctionInfo) -> list[Trace]:
         if any(self._qualify(function.module, dotted_name(_decorator_callee(d))) == DO_NOT_CONVERT for d in function.decorators):
             self.no_autograph.add(id(function))
@@ -429,7 +469,10 @@ class Project:
                 params[param.name] = PYTHON
             else:
                 params[param.name] = MAYBE_TENSOR
-        return Trace(function, "tf.function", None, params, unknown_dims, autograph=options.autograph, options=options)
+        return Trace(
+            function, "tf.function", None, params, unknown_dims, autograph=options.autograph, options=options,
+            features=options.features if options.autograph else frozenset(),
+        )
 
     def _keras_root(self, method: FunctionInfo, autograph: bool) -> Trace:
         params: dict[str, Taint] = {}
@@ -515,7 +558,7 @@ class Project:
         queue: deque[Trace] = deque()
         for root in self.find_roots():
             key = id(root.function)
-            if key in self.traces:
+            if key in self.traces or self.runs_eagerly(root.function):
                 continue
             if key in self.no_autograph:
                 root.autograph = False
@@ -561,14 +604,18 @@ class Project:
         return trace.return_taint
 
     def _propagate(self, caller: Trace, call: CallSite, callee: FunctionInfo, queue: deque) -> None:
+        if self.runs_eagerly(callee):
+            return  # a tf.py_function body: called from the graph, run eagerly
         params = _bind_arguments(callee, call)
         # AutoGraph converts called functions, but not do_not_convert ones nor
         # generators; tf.map_fn & co. convert their function themselves.
         converts = caller.autograph or call.passed_as_callback
         autograph = converts and id(callee) not in self.no_autograph and not is_generator(callee)
         existing = self.traces.get(id(callee))
+        # AutoGraph converts what it calls with the caller's options.
+        features = caller.features if autograph else frozenset()
         if existing is None:
-            trace = Trace(callee, "called-from", caller, params, autograph=autograph)
+            trace = Trace(callee, "called-from", caller, params, autograph=autograph, features=features)
             trace.contexts[id(call.node)] = params
             self.traces[id(callee)] = trace
             queue.append(trace)
@@ -579,6 +626,9 @@ class Project:
         for name, taint in params.items():
             merged[name] = merged[name].join(taint) if name in merged else taint
         changed = merged != existing.params or (autograph and not existing.autograph)
+        if existing.features - features:
+            existing.features &= features  # some path reaches it without them
+            changed = True
         existing.params = merged
         existing.autograph = existing.autograph or autograph
         if changed:
@@ -634,7 +684,9 @@ def _tf_function_options(
     ``autograph = kwargs.pop("autograph", False)`` and passes ``autograph=autograph``.
     """
     options = (
-        TfFunctionOptions(base.autograph, base.input_signature, base.reduce_retracing, base.signature_node)
+        TfFunctionOptions(
+            base.autograph, base.input_signature, base.reduce_retracing, base.signature_node, base.features
+        )
         if base
         else TfFunctionOptions()
     )
@@ -655,7 +707,14 @@ def _tf_function_options(
     if isinstance(signature, (cst.List, cst.Tuple)):
         options.input_signature = [_signature_entry(e.value) for e in signature.elements]
         options.signature_node = signature
+    chosen = _keyword(call, "experimental_autograph_options")
+    if chosen is not None:
+        named = {n.value for n in find_all(chosen, cst.Name)} | {a.attr.value for a in find_all(chosen, cst.Attribute)}
+        options.features = frozenset(_FEATURES if "ALL" in named else named & _FEATURES)
     return options
+
+
+_FEATURES = frozenset({"ASSERT_STATEMENTS", "BUILTIN_FUNCTIONS"})
 
 
 def _boolean(node: cst.BaseExpression | None, defaults: dict[str, bool] | None) -> bool | None:

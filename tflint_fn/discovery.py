@@ -18,6 +18,10 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 )
 
 
+# What a directory walk picks up: modules, stubs and Jupyter notebooks.
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
 class DiscoveryError(Exception):
     """A path the user named does not exist or cannot be listed."""
 
@@ -129,7 +133,11 @@ def _walk(root: Path, excluded: Excluder, respect_gitignore: bool):
     gitignores = _GitIgnores(root) if respect_gitignore else None
     seen_dirs: set[tuple[int, int]] = set()
     for directory, dirnames, filenames in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
+        try:
+            stat = os.stat(directory)
+        except OSError:  # removed (or made unreadable) while the walk was under way
+            dirnames[:] = []
+            continue
         identity = (stat.st_dev, stat.st_ino)
         if identity in seen_dirs:  # a symlink loop
             dirnames[:] = []
@@ -147,7 +155,7 @@ def _walk(root: Path, excluded: Excluder, respect_gitignore: bool):
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.endswith((".py", ".pyi")):
+            if not name.endswith(SOURCE_SUFFIXES):
                 continue
             file = base / name
             if excluded(file, False) or (gitignores is not None and gitignores.ignored(file, False)):
@@ -165,13 +173,43 @@ def _source(path: Path, cwd: Path) -> SourceFile:
 
 
 def _unique_module_names(files: list[SourceFile]) -> list[SourceFile]:
-    """Two top-level scripts with one name (``a/train.py``, ``b/train.py``) get distinct names."""
-    seen: set[str] = set()
-    result = []
+    """Give every file its own module name, whatever the layout.
+
+    Two top-level scripts with one name (``train.py``, ``tools/train.py``)
+    would otherwise be one module and one file's findings would be lost. The
+    file nearest the top keeps its name (as Python would import it from
+    there); the others are named after their display path, and where even
+    that is taken, numbered.
+    """
+    by_name: dict[str, list[SourceFile]] = {}
     for file in files:
-        name = file.module
-        if name in seen:
-            name = file.display_path.removesuffix(".py").replace("/", ".")
-        seen.add(name)
-        result.append(SourceFile(file.path, file.display_path, name, file.is_package))
-    return result
+        by_name.setdefault(file.module, []).append(file)
+    taken = set(by_name)
+    renamed: dict[Path, str] = {}
+    for name, group in by_name.items():
+        if len(group) == 1:
+            continue
+        group = sorted(group, key=lambda f: (f.display_path.count("/"), f.display_path))
+        for file in group[1:]:
+            candidate = _path_module_name(file) or name
+            number = 2
+            unique = candidate
+            while unique in taken:
+                unique = f"{candidate}_{number}"
+                number += 1
+            taken.add(unique)
+            renamed[file.path] = unique
+    return [
+        SourceFile(file.path, file.display_path, renamed[file.path], file.is_package) if file.path in renamed else file
+        for file in files
+    ]
+
+
+def _path_module_name(file: SourceFile) -> str | None:
+    """``tools/train.py`` -> ``tools.train``, when every part is an identifier."""
+    parts = file.display_path.rsplit(".", 1)[0].split("/")
+    if file.is_package:
+        parts = parts[:-1]
+    if parts and all(part.isidentifier() for part in parts):
+        return ".".join(parts)
+    return None

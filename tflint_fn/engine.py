@@ -15,7 +15,8 @@ from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover, display_path, module_name
 from tflint_fn.findings import Finding, Position, Subject
 from tflint_fn.names import ImportTable, resolve_relative
-from tflint_fn.parsing import ParseFailure, decode, parse
+from tflint_fn.notebooks import MAX_NOTEBOOK_BYTES, Notebook, cell_failure_findings, is_notebook, load_notebook, to_cells
+from tflint_fn.parsing import MAX_FILE_BYTES, FileGone, ParseFailure, decode, parse, read_source, syntax_error, too_large
 from tflint_fn.summary import ModuleInfo, summarize
 from tflint_fn.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
 
@@ -32,19 +33,23 @@ class Result:
     sources: dict[str, str]  # display path -> text, for --show-source
     # Every traced root the analysis found, for --dynamic (empty from the cache).
     targets: list[Subject] = field(default_factory=list)
+    # Why the result cache was not used, for one warning on stderr.
+    cache_refused: str | None = None
+    # display path -> its cells, for the notebooks checked (--show-source)
+    notebooks: dict[str, Notebook] = field(default_factory=dict)
 
 
 def run(
     paths: list[str],
     settings: Settings,
     cwd: Path,
-    stdin: tuple[str, str] | None = None,
+    stdin: tuple[str, bytes] | None = None,
     force_exclude: bool = False,
     resolver: SettingsResolver | None = None,
     cache_root: Path | None = None,
     collect_targets: bool = False,
 ) -> Result:
-    """Check ``paths`` (or, with ``stdin``, one buffer reported under a path).
+    """Check ``paths`` (or, with ``stdin``, one buffer of bytes reported under a path).
 
     With a ``resolver``, every file gets the settings of its nearest
     pyproject.toml; otherwise ``settings`` applies to all. With a
@@ -52,30 +57,42 @@ def run(
     ``collect_targets`` (for ``--dynamic``), the result lists every traced root.
     """
     settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
-    hashes: dict[str, str] = {}
+    hashes: dict[Path, str] = {}
+    texts: dict[Path, str | ParseFailure] = {}
+    notebooks: dict[Path, Notebook] = {}
     if stdin is not None:
-        name, text = stdin
+        name, data = stdin
         files = [_stdin_file(name, cwd)]
-        texts: dict[str, str | ParseFailure] = {files[0].module: text}
+        limit = _size_limit(files[0])
+        _decode_into(files[0], data if len(data) <= limit else too_large(limit), texts, notebooks)
         cache_root = None
     else:
         excluded = (lambda path, is_dir: settings_for(path).excluded(path, is_dir))
-        files = discover(paths, cwd, excluded, force_exclude=force_exclude)
-        texts = {}
-        for file in files:
-            hashes[file.module], texts[file.module] = _read(file)
+        found = discover(paths, cwd, excluded, force_exclude=force_exclude)
+        files = []
+        for file in found:
+            try:
+                data = read_source(file.path, _size_limit(file))
+            except FileGone:
+                continue  # removed since it was found: as if it had never been there
+            files.append(file)
+            hashes[file.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
+            _decode_into(file, data, texts, notebooks)
     file_settings = {file.display_path: settings_for(file.path) for file in files}
-    sources = {file.display_path: texts[file.module] for file in files if isinstance(texts[file.module], str)}
+    sources = {file.display_path: texts[file.path] for file in files if isinstance(texts[file.path], str)}
+    cells = {file.display_path: notebooks[file.path] for file in files if file.path in notebooks}
+    cache = ResultCache(cache_root) if cache_root is not None else None
     key = None
-    if cache_root is not None:
+    if cache is not None and cache.refused is None:
         key = cache_key(_key_parts(files, hashes, file_settings, settings))
-        cached = ResultCache(cache_root).load(key)
+        cached = cache.load(key)
         if cached is not None:
             findings, suppressed, count = cached
-            return Result(findings, count, suppressed, sources)
-    result = _analyze(files, texts, sources, file_settings, settings, collect_targets)
+            return Result(findings, count, suppressed, sources, notebooks=cells)
+    result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells)
     if key is not None:
-        ResultCache(cache_root).store(key, result.findings, result.suppressed, result.files)
+        cache.store(key, result.findings, result.suppressed, result.files)
+    result.cache_refused = cache.refused if cache is not None else None
     return result
 
 
@@ -87,11 +104,12 @@ def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
         if id(settings) not in distinct:
             distinct[id(settings)] = len(distinct)
             parts.append(describe(settings))
-        parts.append(f"{file.display_path}\t{file.module}\t{hashes.get(file.module, '')}\t{distinct[id(settings)]}")
+        parts.append(f"{file.display_path}\t{file.module}\t{hashes.get(file.path, '')}\t{distinct[id(settings)]}")
     return parts
 
 
-def _analyze(files, texts, sources, file_settings, settings: Settings, collect_targets: bool = False) -> Result:
+def _analyze(files, texts, sources, file_settings, settings: Settings, collect_targets=False, notebooks=None) -> Result:
+    notebooks = notebooks or {}
     findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
     words = _RELEVANT_WORDS + tuple(d.rsplit(".", 1)[-1] for d in graph_decorators)
@@ -100,7 +118,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
     pending = []
     others = []  # files that mention neither TensorFlow nor Keras
     for file in files:
-        text = texts[file.module]
+        text = texts[file.path]
         if isinstance(text, ParseFailure):
             findings.append(_parse_finding(file, text))
         elif skips_file(text):
@@ -115,7 +133,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
             file = pending.pop()
             if file.module in modules:
                 continue
-            module = _load(file, texts[file.module], findings)
+            module = _load(file, texts[file.path], findings)
             if module is None:
                 continue
             modules[file.module] = module
@@ -124,19 +142,29 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
             gc.freeze()
             for imported in sorted(module.imports.imported_modules):
                 for candidate in _module_prefixes(imported):
-                    if candidate in by_module and candidate not in modules and candidate in texts:
-                        if isinstance(texts[candidate], str) and not skips_file(texts[candidate]):
+                    if candidate in by_module and candidate not in modules:
+                        imported_text = texts[by_module[candidate].path]
+                        if isinstance(imported_text, str) and not skips_file(imported_text):
                             pending.append(by_module[candidate])
         # ... and the other files that import one of them (a subclass of a project layer).
         remaining = []
         for file in others:
             if file.module in modules:
                 continue
-            if any(prefix in modules for name in _text_imports(texts[file.module], file) for prefix in _module_prefixes(name)):
+            if any(prefix in modules for name in _text_imports(texts[file.path], file) for prefix in _module_prefixes(name)):
                 pending.append(file)
             else:
                 remaining.append(file)
         others = remaining
+    # Python files that cannot hold traced code are not analysed, but a syntax
+    # error in them is still TFF001 (Python's own check: cheap next to LibCST).
+    # A file named explicitly with another ending (notes.md) is not Python.
+    for file in others:
+        if file.path.suffix not in (".py", ".pyi") or file.display_path in notebooks:
+            continue
+        failure = syntax_error(texts[file.path])
+        if failure is not None:
+            findings.append(_parse_finding(file, failure))
     project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
     project.trace_all()
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
@@ -148,6 +176,18 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
     result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
+    if notebooks:
+        failures = [
+            finding
+            for file in files if file.display_path in notebooks
+            for finding in cell_failure_findings(notebooks[file.display_path], file.display_path)
+            if finding.code in file_settings[file.display_path].enabled
+        ]
+        result.findings = sorted([*(to_cells(f, notebooks) for f in result.findings), *failures], key=lambda f: f.sort_key)
+        result.suppressed = sorted((to_cells(f, notebooks) for f in result.suppressed), key=lambda f: f.sort_key)
+        result.notebooks = notebooks
+        # --dynamic imports modules from files: a notebook is not one
+        targets = [t for t in targets if t.path not in notebooks]
     result.targets = sorted(targets, key=lambda s: (s.path, s.line, s.qualname))
     return result
 
@@ -191,19 +231,30 @@ def _module_prefixes(dotted: str):
         yield ".".join(parts[:end])
 
 
+def _size_limit(file: SourceFile) -> int:
+    return MAX_NOTEBOOK_BYTES if is_notebook(file.path) else MAX_FILE_BYTES
+
+
+def _decode_into(file: SourceFile, data: bytes | ParseFailure, texts: dict, notebooks: dict) -> None:
+    """The file's Python text (a notebook's code cells, joined) into ``texts``."""
+    if isinstance(data, ParseFailure):
+        texts[file.path] = data
+    elif not is_notebook(file.path):
+        texts[file.path] = decode(data)
+    else:
+        loaded = load_notebook(data)
+        if loaded is None:
+            texts[file.path] = ""  # a notebook in another language: nothing to check
+        elif isinstance(loaded, ParseFailure):
+            texts[file.path] = loaded
+        else:
+            texts[file.path], notebooks[file.path] = loaded
+
+
 def _stdin_file(name: str, cwd: Path) -> SourceFile:
     path = (cwd / name).absolute()
     module, is_package = module_name(path)
     return SourceFile(path, display_path(path, cwd), module, is_package)
-
-
-def _read(file: SourceFile) -> tuple[str, str | ParseFailure]:
-    """The content hash and the decoded text (or why it cannot be read)."""
-    try:
-        data = file.path.read_bytes()
-    except OSError as error:
-        return "unreadable", ParseFailure(f"cannot read: {error.strerror or error}")
-    return content_hash(data), decode(data)
 
 
 def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | None:

@@ -5,6 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def printable(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name (lone surrogates) as ``\\xff``.
+
+    Python keeps such bytes in a ``str`` as lone surrogates, which are not
+    valid in JSON, XML or UTF-8 output.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name produced
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def printable_tree(value):
+    """A JSON-ready document with every string made :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value) if not value.isascii() else value
+    if isinstance(value, dict):
+        return {printable_tree(key): printable_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [printable_tree(item) for item in value]
+    return value
+
+
 @dataclass(frozen=True, order=True)
 class Position:
     line: int  # 1-based
@@ -19,9 +42,17 @@ class ChainLink:
     function: str
     path: str
     line: int
+    cell: int | None = None  # in a notebook: the code cell (1-based) that holds ``line``
 
     def to_json(self) -> dict:
-        return {"function": self.function, "path": self.path, "line": self.line}
+        data = {"function": self.function, "path": self.path, "line": self.line}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+    def location(self) -> str:
+        """``model.py:12``, or ``nb.ipynb:cell 3:12`` in a notebook."""
+        return f"{self.path}:cell {self.cell}:{self.line}" if self.cell is not None else f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +68,7 @@ class TraceContext:
         names = " <- ".join(link.function for link in self.chain)
         root = self.chain[-1]
         root_kind = self.kind if len(self.chain) == 1 else "root"
-        return f"{names} ({root_kind}, {root.path}:{root.line})"
+        return f"{names} ({root_kind}, {root.location()})"
 
 
 @dataclass(frozen=True)
@@ -45,9 +76,13 @@ class Edit:
     start: Position
     end: Position
     content: str
+    cell: int | None = None  # in a notebook: the code cell the positions are in
 
     def to_json(self) -> dict:
-        return {"start": self.start.to_json(), "end": self.end.to_json(), "content": self.content}
+        data = {"start": self.start.to_json(), "end": self.end.to_json(), "content": self.content}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
 
 
 @dataclass(frozen=True)
@@ -97,10 +132,18 @@ class Finding:
     fix: Fix | None = None
     dynamic: dict | None = field(default=None, compare=False)
     subject: Subject | None = field(default=None, compare=False)
+    # In a notebook: the code cell (1-based, code cells only, as ruff counts
+    # them); ``start``/``end`` are then lines and columns inside that cell.
+    cell: int | None = None
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.start.line, self.start.column, self.code, self.message)
+        return (self.path, self.cell or 0, self.start.line, self.start.column, self.code, self.message)
+
+    def location(self) -> str:
+        """``a.py:12:5``, or ``nb.ipynb:cell 3:12:5`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.start.line}:{self.start.column}"
 
     @classmethod
     def from_json(cls, data: dict) -> "Finding":
@@ -121,9 +164,10 @@ class Finding:
             fix=Fix(
                 fix["applicability"],
                 fix["message"],
-                tuple(Edit(Position(**e["start"]), Position(**e["end"]), e["content"]) for e in fix["edits"]),
+                tuple(Edit(Position(**e["start"]), Position(**e["end"]), e["content"], e.get("cell")) for e in fix["edits"]),
             ) if fix else None,
             dynamic=data.get("dynamic"),
+            cell=data.get("cell"),
         )
 
     def to_json(self) -> dict:
@@ -139,6 +183,8 @@ class Finding:
             "context": self.context.to_json() if self.context else None,
             "fix": self.fix.to_json() if self.fix else None,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell
         if self.dynamic is not None:
             data["dynamic"] = self.dynamic
         return data

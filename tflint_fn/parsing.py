@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import io
+import os
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -16,6 +18,57 @@ class ParseFailure:
     reason: str
     line: int = 1
     column: int = 1
+
+
+# Larger files are reported (TFF001), not read: no real module is this big, and
+# a device or a runaway generated file must not exhaust memory.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def too_large(limit: int) -> ParseFailure:
+    return ParseFailure(f"not read: larger than {limit // (1024 * 1024)} MiB")
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"))
+
+
+class FileGone(Exception):
+    """The file was removed after it was found: it is not checked."""
+
+
+def read_source(path: str | os.PathLike, limit: int = MAX_FILE_BYTES) -> bytes | ParseFailure:
+    """The bytes of a regular file, or why they are not read.
+
+    Opened without blocking (a FIFO named ``x.py`` must not hang the run) and
+    read up to ``MAX_FILE_BYTES`` (``/dev/zero`` must not exhaust memory).
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise FileGone(path) from None
+    except OSError as error:
+        return ParseFailure(f"cannot read: {error.strerror or error}")
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+            return ParseFailure(f"not read: {kind}, not a regular file")
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            return too_large(limit)
+        return b"".join(chunks)
+    except OSError as error:
+        return ParseFailure(f"cannot read: {error.strerror or error}")
+    finally:
+        os.close(descriptor)
 
 
 def decode(data: bytes) -> str | ParseFailure:
@@ -86,6 +139,14 @@ def _python_syntax_error(text: str, deep: bool = False) -> ParseFailure | None:
     except ValueError:
         return None
     return None
+
+
+def syntax_error(text: str) -> ParseFailure | None:
+    """Python's syntax error for a file that is not analysed further, if it has one.
+
+    Only the syntax tree is built (no bytecode): cheap next to LibCST.
+    """
+    return _python_syntax_error(text)
 
 
 def _longest_line(text: str) -> int:

@@ -55,7 +55,7 @@ class CallSite:
 
 # Higher-order TensorFlow functions whose function arguments run in the graph.
 # Functions handed to these run eagerly, on every call of the graph.
-_EAGER_CALLBACK_APIS = frozenset({"tensorflow.py_function", "tensorflow.numpy_function", "tensorflow.py_func"})
+EAGER_CALLBACK_APIS = frozenset({"tensorflow.py_function", "tensorflow.numpy_function", "tensorflow.py_func"})
 _GRAPH_CALLBACK_APIS = frozenset(
     {
         "tensorflow.map_fn", "tensorflow.vectorized_map", "tensorflow.while_loop",
@@ -457,7 +457,7 @@ class FunctionWalker:
         else:
             self.expr(func)
         target = self.resolve(func)
-        runs_eagerly = isinstance(target, External) and target.qualified in _EAGER_CALLBACK_APIS
+        runs_eagerly = isinstance(target, External) and target.qualified in EAGER_CALLBACK_APIS
         args: list[Taint] = []
         kwargs: dict[str, Taint] = {}
         for arg in node.args:

@@ -40,6 +40,7 @@ from tflint_fn.checks.side_effects import (
     PrintInGraph,
     PythonAttributeAssignment,
     RecursiveTfFunction,
+    TraceTimePrint,
     TraceTimeValue,
     VariableCreatedPerCall,
 )
@@ -63,6 +64,7 @@ FAILS_TO_TRACE = RuleInfo("TFF900", "fails-to-trace", "error", "A traced functio
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     PrintInGraph,
+    TraceTimePrint,
     OuterStateMutation,
     PythonAttributeAssignment,
     TraceTimeValue,

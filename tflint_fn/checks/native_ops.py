@@ -150,8 +150,8 @@ class PythonAssertOnTensor(Check):
     node_types = (cst.Assert,)
 
     def check(self, node: cst.Assert, ctx: CheckContext) -> Iterator[Report]:
-        if not _tensor_truth(node.test, ctx):
-            return
+        if "ASSERT_STATEMENTS" in ctx.trace.features or not _tensor_truth(node.test, ctx):
+            return  # with Feature.ASSERT_STATEMENTS, AutoGraph makes it a `tf.Assert`
         yield Report(
             node,
             "`assert` on a tensor raises `OperatorNotAllowedInGraphError` while tracing (AutoGraph "

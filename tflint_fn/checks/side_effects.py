@@ -26,22 +26,88 @@ class PrintInGraph(Check):
     code = "TFF101"
     name = "print-in-graph"
     severity = "error"
-    summary = "`print` runs once at trace time, not on every call; use `tf.print`."
+    summary = "`print` of a tensor runs once at trace time and shows a symbolic tensor, not its value; use `tf.print`."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
-        if ctx.qualified(node.func) != "print":
+        if not _python_print(node, ctx) or not prints_tensor_value(node, ctx):
             return
-        alias = ctx.tensorflow_alias()
-        keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
-        fixable = alias is not None and not keywords & {"file", "flush"}
-        yield Report(
-            node,
-            "`print` runs only while the function is traced, not on every call; use `tf.print`",
-            fix_node=node.func if fixable else None,
-            replacement=f"{alias}.print" if fixable else None,
-            fix_message="Replace `print` with `tf.print` (it formats tensors' values at run time)",
+        yield _print_report(
+            node, ctx, "`print` shows a symbolic tensor, not its value, and runs only while the function is "
+            "traced; use `tf.print`"
         )
+
+
+class TraceTimePrint(Check):
+    """Off by default: ``print("Tracing with", x.shape)`` is the documented way to see tracing."""
+
+    code = "TFF108"
+    name = "trace-time-print"
+    severity = "warning"
+    summary = "`print` of static information (text, shapes, dtypes, Python values) runs once per trace, not per call."
+    node_types = (cst.Call,)
+
+    def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
+        if not _python_print(node, ctx) or prints_tensor_value(node, ctx):
+            return
+        yield _print_report(
+            node, ctx, "`print` runs once per trace, not on every call (fine to see when the function is "
+            "traced); use `tf.print` to print on every call"
+        )
+
+
+def _python_print(node: cst.Call, ctx: CheckContext) -> bool:
+    """A call of the built-in ``print`` that stays Python (not AutoGraph's BUILTIN_FUNCTIONS)."""
+    return ctx.qualified(node.func) == "print" and "BUILTIN_FUNCTIONS" not in ctx.trace.features
+
+
+def _print_report(node: cst.Call, ctx: CheckContext, message: str) -> Report:
+    alias = ctx.tensorflow_alias()
+    keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
+    fixable = alias is not None and not keywords & {"file", "flush"}
+    return Report(
+        node,
+        message,
+        fix_node=node.func if fixable else None,
+        replacement=f"{alias}.print" if fixable else None,
+        fix_message="Replace `print` with `tf.print` (it formats tensors' values at run time)",
+    )
+
+
+def prints_tensor_value(node: cst.Call, ctx: CheckContext) -> bool:
+    """Would this ``print`` show a tensor (``Tensor("x:0", …)``) where a value was meant?
+
+    Static information about a tensor (its shape, dtype, name, rank) is a
+    real value at trace time, and so is any plainly Python value.
+    """
+    return any(_shows_tensor(arg.value, ctx) for arg in node.args if arg.keyword is None)  # not sep=, end=, file=
+
+
+_STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "name", "ndim", "rank", "device", "__name__"})
+
+
+def _shows_tensor(expression: cst.BaseExpression, ctx: CheckContext) -> bool:
+    if isinstance(expression, cst.FormattedString):
+        return any(
+            _shows_tensor(part.expression, ctx)
+            for part in expression.parts if isinstance(part, cst.FormattedStringExpression)
+        )
+    if isinstance(expression, cst.Attribute) and expression.attr.value in _STATIC_ATTRIBUTES:
+        return False
+    if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.Modulo) \
+            and isinstance(expression.left, (cst.SimpleString, cst.ConcatenatedString)):
+        return _shows_tensor(expression.right, ctx)  # "loss %s" % loss
+    if isinstance(expression, (cst.Tuple, cst.List)):
+        return any(_shows_tensor(element.value, ctx) for element in expression.elements)
+    if isinstance(expression, cst.Call):
+        function = expression.func
+        if isinstance(function, cst.Attribute) and function.attr.value == "format" \
+                and isinstance(function.value, (cst.SimpleString, cst.ConcatenatedString)):
+            return any(_shows_tensor(arg.value, ctx) for arg in expression.args)  # "{}".format(loss)
+        if ctx.qualified(function) in ("str", "repr", "format"):
+            return any(_shows_tensor(arg.value, ctx) for arg in expression.args[:1])
+    taint = ctx.taint(expression)
+    return taint.is_tensorish and taint.kind is None
 
 
 def _receiver_root(node: cst.BaseExpression) -> cst.BaseExpression:

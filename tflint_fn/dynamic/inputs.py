@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import typing
 from dataclasses import dataclass
 
 from tflint_fn.dynamic.errors import describe_exception
@@ -33,7 +34,12 @@ PROBES = [  # (dtype, shape) per parameter; None dimensions are 4 in the concret
     ("float32", [None, None]),
     ("int32", [None]),
     ("int32", []),
+    ("float32", [None, None, None]),  # sequences
+    ("float32", [None, None, None, None]),  # images
 ]
+
+# Python values for parameters whose type hint names a Python type (``times: int``).
+HINTED = {int: 2, float: 0.5, bool: False, str: "a"}
 
 
 def concrete_value(spec):
@@ -64,18 +70,103 @@ def required_parameters(function) -> list[str]:
     ]
 
 
-def probe_candidates(names: list[str]):
-    """Generated specs to try, one per required parameter, with their description."""
+def python_hints(function, names: list[str]) -> dict:
+    """The parameters among ``names`` hinted as a Python scalar, with the value to pass."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
+    try:
+        hints = typing.get_type_hints(function.__init__ if isinstance(function, type) else function)
+    except Exception:  # an annotation that does not evaluate: read them as written
+        hints = {name: p.annotation for name, p in parameters.items()}
+    values = {}
+    for name in names:
+        value = hinted_value(hints.get(name, inspect.Parameter.empty))
+        if value is not _NO_VALUE:
+            values[name] = value
+    return values
+
+
+_NO_VALUE = object()
+
+
+def hinted_value(hint):
+    """A Python value of the type ``hint`` names, or ``_NO_VALUE``."""
+    if isinstance(hint, str):
+        hint = {"int": int, "float": float, "bool": bool, "str": str}.get(hint.strip(), hint)
+    if hint in HINTED:
+        return HINTED[hint]
+    options = [a for a in typing.get_args(hint) if a is not type(None)]
+    if type(None) in typing.get_args(hint) and options:
+        return None  # Optional[...]: None is a value the code must accept
+    return _NO_VALUE
+
+
+def probe_candidates(names: list[str], function=None):
+    """Generated specs to try, one per required parameter, with their description.
+
+    A parameter hinted as a Python scalar (``times: int``) gets a Python value
+    in every candidate, when ``function`` is given to read the hints from.
+    """
     import tensorflow as tf
 
-    combos = [[probe] * len(names) for probe in PROBES]
-    if len(names) > 1:
+    fixed = python_hints(function, names) if function is not None else {}
+    tensors = [n for n in names if n not in fixed]
+    combos = [[probe] * len(tensors) for probe in PROBES]
+    if len(tensors) > 1:
         for first in (PROBES[0], PROBES[2]):
-            combos += [[first] + [PROBES[3]] * (len(names) - 1), [first] + [PROBES[4]] * (len(names) - 1)]
+            combos += [[first] + [PROBES[3]] * (len(tensors) - 1), [first] + [PROBES[4]] * (len(tensors) - 1)]
+    if not tensors:
+        combos = combos[:1]
     for combo in combos:
-        specs = [tf.TensorSpec(shape, getattr(tf, dtype)) for dtype, shape in combo]
-        note = "probe " + (", ".join(f"{n}={_spec_text(s)}" for n, s in zip(names, specs)) or "with no arguments")
-        yield tuple(concrete_value(s) for s in specs), note
+        specs = dict(zip(tensors, (tf.TensorSpec(shape, getattr(tf, dtype)) for dtype, shape in combo)))
+        shown = [f"{n}={_spec_text(specs[n])}" if n in specs else f"{n}={fixed[n]!r}" for n in names]
+        note = "probe " + (", ".join(shown) or "with no arguments")
+        yield tuple(concrete_value(specs[n]) if n in specs else fixed[n] for n in names), note
+
+
+class ConstructorError(Exception):
+    """A class the checker cannot instantiate by itself; the message says what is missing."""
+
+
+def construct(cls):
+    """An instance of ``cls`` and how it was made: its defaults, else its type hints.
+
+    Required parameters hinted as Python scalars get a value (``int`` 2,
+    ``float`` 0.5, ``bool`` False, ``str`` "a", ``Optional`` None);
+    any other required parameter needs an example.
+    """
+    name = getattr(cls, "__qualname__", repr(cls))
+    try:
+        return cls(), ""
+    except TypeError as error:
+        first = error
+    except Exception as error:
+        raise ConstructorError(f"`{name}()` raises {describe_exception(error)}") from None
+    try:
+        parameters = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        raise ConstructorError(f"`{name}()` raises {describe_exception(first)}") from None
+    required = [p for p in parameters if p.default is inspect.Parameter.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not required:
+        raise ConstructorError(f"`{name}()` raises {describe_exception(first)}")
+    values = python_hints(cls, [p.name for p in required])
+    missing = [p.name for p in required if p.name not in values]
+    if missing:
+        raise ConstructorError(
+            f"`{name}()` needs {', '.join(f'`{m}`' for m in missing)}: no default, and no type hint "
+            f"naming int, float, bool, str or Optional"
+        )
+    args = [values[p.name] for p in required if p.kind == p.POSITIONAL_ONLY]
+    kwargs = {p.name: values[p.name] for p in required if p.kind != p.POSITIONAL_ONLY}
+    shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    try:
+        instance = cls(*args, **kwargs)
+    except Exception as error:
+        raise ConstructorError(f"`{name}({shown})`, from its type hints, raises {describe_exception(error)}") from None
+    return instance, f"`{name}({shown})` from its type hints"
 
 
 class ExampleError(Exception):

@@ -13,6 +13,7 @@ that use it, after the worker has set its memory limit.
 from __future__ import annotations
 
 import ast
+import inspect
 import logging
 import os
 
@@ -23,8 +24,10 @@ from tflint_fn.dynamic.errors import (
     error_locations,
 )
 from tflint_fn.dynamic.inputs import (
+    ConstructorError,
     ExampleError,
     Inputs,
+    construct,
     concrete_value,
     required_parameters,
     call_example,
@@ -46,8 +49,16 @@ from tflint_fn.dynamic.plans import (
     wrapping_function,
 )
 from tflint_fn.dynamic.retracing import judge_retracing_root, judge_call_site_retracing
-from tflint_fn.dynamic.side_effects import effect_note, judge_frozen_global
+from tflint_fn.dynamic.side_effects import (
+    compiled_call,
+    effect_note,
+    judge_frozen_global,
+    numpy_generator,
+    rng_state,
+    unobservable_call,
+)
 from tflint_fn.dynamic.standins import neutralizer
+from tflint_fn.dynamic.toplevel import wanted_names
 
 
 class Job:
@@ -65,10 +76,14 @@ class Job:
         self.used = False  # has a root run in the loaded module yet?
         self._lines: dict[str, list[str]] = {}
         self.base: list[dict] = []  # findings replaced for the whole module (they broke its import)
+        self.generators: dict[str, object] = {}  # TFF104 finding id -> the NumPy generator it draws from
+        self.made: dict[str, str] = {}  # class -> how the checker made its instance (type hints)
+        loader.wanted = wanted_names(job)  # a script's top level runs only as far as these need (toplevel)
 
     # -- entry point
 
     def run(self) -> dict:
+        separate_autograph_conversions()
         for _ in range(4):
             try:
                 self.module = self.loader.load(self.name, self.path, self._overlay([]) if self.base else None)
@@ -108,6 +123,10 @@ class Job:
         return self._result()
 
     def _result(self) -> dict:
+        not_run = self.loader.not_run.get(self.path)
+        if not_run:
+            for record in [*self.results.values(), *self.new]:
+                record["evidence"] += f"; top-level statements not run: {not_run}"
         return {"module": self.name, "results": self.results, "new": self.new}
 
     def _set(self, finding: dict, status: str, evidence: str) -> None:
@@ -179,28 +198,25 @@ class Job:
     # -- building a plan
 
     def _plan(self, module, subject: dict) -> Plan:
-        import tensorflow as tf
-
         qualname = subject["qualname"]
         if "<locals>" in qualname:
-            outer = qualname.split(".<locals>", 1)[0]
-            inputs = self._example(outer, module)
-            if inputs is None:
-                raise Skip(
-                    f"`{qualname}` is defined inside `{outer}` and cannot be imported by name; "
-                    f"declare an example for `{self.name}:{outer}` to run it"
-                )
-            driver = attribute_path(module, outer)
-            call = lambda i: driver(*i.args, **i.kwargs)  # noqa: E731
-            return Plan(inputs, f"calls of `{outer}`", lambda: None, call, call)
+            return self._nested_plan(module, subject)
         if subject["kind"] == "keras":
             return self._keras_plan(module, subject)
         function, instance, target = self._resolve(module, subject)
         if subject["kind"] == "tf.data":
             return self._dataset_plan(module, subject, target)
         inputs = self._inputs(module, subject, function, instance)
+        made = self.made.get(subject.get("class_qualname") or "")
+        if made:
+            inputs.note += f"; an instance {made}"
+        return self._function_plan(inputs)
+
+    def _function_plan(self, inputs: Inputs) -> Plan:
+        import tensorflow as tf
+
         # The probes may have re-imported the module: use the function that worked.
-        function, instance = inputs.function, inputs.instance
+        function = inputs.function
 
         def graph_setup():
             # A probe traces with unknown dimensions, as a batch from tf.data or Keras
@@ -220,6 +236,85 @@ class Job:
 
         return Plan(inputs, "calls", graph_setup, graph_call, eager_call, function, function.python_function)
 
+    def _nested_plan(self, module, subject: dict) -> Plan:
+        """A function defined inside another, reached through a call of the enclosing function.
+
+        The enclosing function is called with its example, else with probes.
+        If it returns the nested tf.function (a factory), that function is
+        traced with its own inputs; otherwise every call of the enclosing
+        function is one call (it calls the nested function itself).
+        """
+        qualname = subject["qualname"]
+        outer = qualname.split(".<locals>", 1)[0]
+
+        def enclosing(module):
+            try:
+                function = attribute_path(module, outer)
+                owner = attribute_path(module, outer.rsplit(".", 1)[0]) if "." in outer else None
+            except AttributeError:
+                raise Skip(f"`{qualname}` is defined inside `{outer}`, which is not an attribute of module "
+                           f"`{self.name}` after import") from None
+            if isinstance(owner, type) and inspect.isfunction(inspect.getattr_static(owner, function.__name__, None)):
+                # A method: called on an instance (its example's, else one made from defaults or type hints).
+                example = self._example(outer, module) or self._example(owner.__qualname__, module)
+                instance = example.instance if example is not None and example.instance is not None else None
+                return getattr(instance if instance is not None else self._construct(module, owner.__qualname__),
+                               function.__name__)
+            return function
+
+        driver = enclosing(module)
+        example = self._example(outer, module)
+        if example is not None:
+            candidates = [(example.args, example.kwargs, example.note)]
+        else:
+            names = required_parameters(driver)
+            candidates = [(values, {}, note) for values, note in probe_candidates(names, driver)]
+        failures = []
+        for args, kwargs, note in candidates:
+            if failures:  # a failed attempt may have left state behind
+                self.module = module = self.loader.load(self.name, self.path, self.overlay)
+                driver = enclosing(module)
+            try:
+                with quiet():
+                    if example is not None:
+                        result = driver(*args, **kwargs)
+                    else:  # a probe must be an input the code accepts: it runs eagerly
+                        result = run_eagerly(lambda args=args, kwargs=kwargs: driver(*args, **kwargs))
+            except Exception as error:
+                if example is None:
+                    failures.append(describe_exception(error))
+                    continue
+                # The declared input: what fails is for the calls to show (tracing errors are evidence).
+                result = None
+            built = _built_function(result, qualname)
+            shown = f"`{outer}` called with {'no arguments' if note == 'probe with no arguments' else note}"
+            made = self.made.get(outer.rsplit(".", 1)[0]) if "." in outer else None
+            shown += f" on an instance {made}" if made else ""
+            if built is not None:
+
+                def rebuild(_module, args=args, kwargs=kwargs):
+                    self.module = fresh = self.loader.load(self.name, self.path, self.overlay)
+                    with quiet():
+                        return _built_function(enclosing(fresh)(*args, **kwargs), qualname), None
+
+                inputs = self._inputs(module, subject, built, None, rebuild)
+                inputs.note += f"; the function built by {shown}"
+                return self._function_plan(inputs)
+            # The enclosing function calls it: start again from a fresh module, so
+            # that this first call leaves nothing behind (a cached function, a trace).
+            self.module = module = self.loader.load(self.name, self.path, self.overlay)
+            driver = enclosing(module)
+
+            def call(i, driver=driver):
+                return driver(*i.args, **i.kwargs)
+
+            inputs = Inputs(tuple(args), dict(kwargs), shown)
+            return Plan(inputs, f"calls of `{outer}`", lambda: None, call, lambda i: run_eagerly(lambda: call(i)))
+        raise Skip(
+            f"`{qualname}` is defined inside `{outer}`, which fails with every input tried "
+            f"({_failures_text(failures)}); declare an example for `{self.name}:{outer}`"
+        )
+
     def _resolve(self, module, subject: dict):
         """The tf.function (or tf.data function) of ``subject`` in ``module``, and its instance."""
         import tensorflow as tf
@@ -231,17 +326,11 @@ class Job:
             raise Skip(f"`{qualname}` is not an attribute of module `{self.name}` after import") from None
         instance = None
         if subject.get("class_qualname"):
+            self.made.pop(subject["class_qualname"], None)
             inputs = self._example(qualname, module) or self._example(subject["class_qualname"], module)
             instance = inputs.instance if inputs is not None and inputs.instance is not None else None
             if instance is None:
-                cls = attribute_path(module, subject["class_qualname"])
-                try:
-                    instance = cls()
-                except Exception as error:
-                    raise Skip(
-                        f"`{subject['class_qualname']}()` needs arguments ({describe_exception(error)}); "
-                        f"declare an example with an instance"
-                    ) from None
+                instance = self._construct(module, subject["class_qualname"])
             target = getattr(instance, qualname.rsplit(".", 1)[-1])
         if subject["kind"] == "tf.data":
             return None, instance, target
@@ -251,7 +340,25 @@ class Job:
             function = tf.function(target, autograph=subject.get("autograph", True))
         return function, instance, target
 
-    def _inputs(self, module, subject, function, instance) -> Inputs:
+    def _construct(self, module, class_qualname: str):
+        """An instance of the class, from its defaults or type hints (see ``construct``)."""
+        self.made.pop(class_qualname, None)
+        cls = attribute_path(module, class_qualname)
+        try:
+            instance, made = construct(cls)
+        except ConstructorError as error:
+            raise Skip(f"needs an example: {error}; declare `{self.name}:{class_qualname}` returning "
+                       f"{{'instance': ..., 'args': (...)}}") from None
+        if made:
+            self.made[class_qualname] = made
+        return instance
+
+    def _inputs(self, module, subject, function, instance, resolve=None) -> Inputs:
+        """Inputs for ``function``: its example, its input_signature, else the first probe that runs eagerly.
+
+        ``resolve(module)`` gives the function (and instance) again after a
+        failed probe, from a fresh module; by default, by name.
+        """
         import tensorflow as tf
 
         example = self._example(subject["qualname"], module)
@@ -263,23 +370,28 @@ class Job:
         if signature:
             values = tf.nest.map_structure(concrete_value, tuple(signature))
             return Inputs(tuple(values), {}, "input_signature", instance, function)
-        names = required_parameters(function.python_function)
+        python_function = function.python_function
+        names = required_parameters(python_function)
         failures = []
-        for values, note in probe_candidates(names):
+        for values, note in probe_candidates(names, python_function):
             if failures:
                 # A failed attempt may have left state behind (a Keras layer built for the wrong shape).
-                self.module = module = self.loader.load(self.name, self.path, self.overlay)
-                function, instance, _ = self._resolve(module, subject)
+                if resolve is None:
+                    self.module = module = self.loader.load(self.name, self.path, self.overlay)
+                    function, instance, _ = self._resolve(module, subject)
+                else:
+                    function, instance = resolve(module)
+                    module = self.module
             try:
                 with quiet():
-                    run_eagerly(lambda: function(*values))
-                specs = tuple(tf.TensorSpec([None] * v.shape.rank, v.dtype) for v in values)
+                    run_eagerly(lambda function=function, values=values: function(*values))
+                specs = tuple(tf.TensorSpec([None] * v.shape.rank, v.dtype) if tf.is_tensor(v) else v for v in values)
                 return Inputs(values, {}, note, instance, function, specs)
             except Exception as error:
                 failures.append(describe_exception(error))
         raise Skip(
-            "needs an example: no generated probe runs eagerly "
-            f"(first: {failures[0] if failures else 'none'}); declare one for `{self.name}:{subject['qualname']}`"
+            f"needs an example: none of the {len(failures)} generated probes runs eagerly "
+            f"({_failures_text(failures)}); declare one for `{self.name}:{subject['qualname']}`"
         )
 
     def _dataset_plan(self, module, subject, target) -> Plan:
@@ -287,7 +399,7 @@ class Job:
 
         example = self._example(subject["qualname"], module)
         candidates = [(example.args, example.note)] if example is not None else list(
-            probe_candidates(required_parameters(target))
+            probe_candidates(required_parameters(target), target)
         )
         failures = []
         for values, note in candidates:
@@ -299,7 +411,7 @@ class Job:
                 failures.append(describe_exception(error))
         else:
             raise Skip(
-                f"needs an example: the function fails eagerly with every input tried (first: {failures[0]}); "
+                f"needs an example: the function fails eagerly with every input tried ({_failures_text(failures)}); "
                 f"declare one for `{self.name}:{subject['qualname']}`"
             )
         element = values[0] if len(values) == 1 else tuple(values)
@@ -321,17 +433,11 @@ class Job:
         class_qualname = subject.get("class_qualname") or subject["qualname"].rsplit(".", 1)[0]
         method = subject["qualname"].rsplit(".", 1)[-1]
         example = self._example(subject["qualname"], module) or self._example(class_qualname, module)
-        cls = attribute_path(module, class_qualname)
+        self.made.pop(class_qualname, None)
         if example is not None and example.instance is not None:
             instance = example.instance
         else:
-            try:
-                instance = cls()
-            except Exception as error:
-                raise Skip(
-                    f"needs an example: `{class_qualname}()` raises {describe_exception(error)}; "
-                    f"declare `{self.name}:{class_qualname}` returning {{'instance': ..., 'args': (...)}}"
-                ) from None
+            instance = self._construct(module, class_qualname)
         if example is not None and example.args:
             candidates = [(example.args, example.note)]
         else:
@@ -345,8 +451,11 @@ class Job:
             except Exception as error:
                 failures.append(describe_exception(error))
         else:
-            raise Skip(f"needs an example: calling `{class_qualname}` eagerly fails (first: {failures[0]})")
-        inputs = Inputs(tuple(args), {}, note, instance)
+            raise Skip(f"needs an example: calling `{class_qualname}` eagerly fails with every input tried "
+                       f"({_failures_text(failures)}); declare `{self.name}:{class_qualname}` returning "
+                       f"{{'instance': ..., 'args': (...)}}")
+        made = self.made.get(class_qualname)
+        inputs = Inputs(tuple(args), {}, note + (f"; an instance {made}" if made else ""), instance)
         if method == "call":
             traced = tf.function(lambda *a: instance(*a), autograph=False)
             return Plan(inputs, "calls", lambda: None, lambda i: traced(*i.args), lambda i: instance(*i.args))
@@ -379,6 +488,16 @@ class Job:
 
     def _phase(self, plan: Plan, eager: bool, calls: int = CALLS, vary=None) -> Phase:
         phase = Phase()
+        watched = list({id(g): g for g in self.generators.values()}.values())
+        states = {id(g): rng_state(g) for g in watched}
+
+        def step():  # which watched generators drew since the last step
+            for generator in watched:
+                state = rng_state(generator)
+                if state != states[id(generator)]:
+                    phase.draws[id(generator)] += 1
+                    states[id(generator)] = state
+
         capture = LogCapture()
         logger = logging.getLogger("tensorflow")
         logger.addHandler(capture)
@@ -394,6 +513,7 @@ class Job:
                             raise
                         phase.errors.append((0, error))
                         return phase
+                    step()
                 for index in range(calls):
                     inputs = vary(index) if vary is not None else plan.inputs
                     phase.calls += 1
@@ -403,6 +523,7 @@ class Job:
                         phase.outputs.append(value)
                     except (Exception, SystemExit) as error:
                         phase.errors.append((index, error))
+                    step()
             phase.counts = counter.counts
             phase.call_counts = counter.calls
         finally:
@@ -433,6 +554,10 @@ class Job:
             self.used = True
             with quiet():
                 plan = self._plan(self.module, subject)
+                self.generators = {
+                    str(f["id"]): g for f in findings if f["code"] == "TFF104"
+                    for g in [numpy_generator(self, f, plan.inputs.instance)] if g is not None
+                }
                 graph = self._phase(plan, eager=False)
             if not graph.errors:
                 break
@@ -522,29 +647,26 @@ class Job:
                 self._set(finding, "skipped", f"not reached: tracing stopped{at} with {describe_exception(error)}{after}")
             return
         key = (os.path.abspath(finding["path"]), finding["line"])
-        ran, ran_eagerly = graph.counts[key], eager.counts[key] if eager else 0
+        line_ran, line_ran_eagerly = graph.counts[key], eager.counts[key] if eager else 0
+        ran, ran_eagerly = line_ran, line_ran_eagerly
         callee = _callee_name(self._source_span(finding))
-        if callee is not None:
+        generator = self.generators.get(str(finding["id"]))
+        # A call to compiled code (NumPy's Cython functions) raises no profiling event: its line's runs count.
+        compiled = callee is not None and generator is None and code == "TFF104" and compiled_call(
+            self, finding, plan.inputs.instance)
+        if callee is not None and generator is None and not compiled:
             # A call: what matters is the Python call the line makes, not the line
             # (a `tf.print` line also runs once per trace, but prints on every call).
-            key = key + (callee,)
-            ran, ran_eagerly = graph.call_counts[key], eager.call_counts[key] if eager else 0
-        calls = graph.calls
-        label = self._label(finding)
+            ran, ran_eagerly = graph.call_counts[key + (callee,)], eager.call_counts[key + (callee,)] if eager else 0
         how = f" (with {plan.inputs.note}{after})"
         if code == "TFF106":
-            judge_frozen_global(self, finding, plan, how)
+            judge_frozen_global(self, finding, plan, how, graph)
             return
         if code.startswith("TFF1") and code not in ("TFF105", "TFF107"):
-            summary = f"{label} ran {times_text(ran)} for {calls} {plan.unit}, {times_text(ran_eagerly)} when run eagerly"
-            summary += effect_note(self, finding, graph, module, plan)
-            if ran < ran_eagerly:
-                self._set(finding, "confirmed", summary + how)
-            elif ran == 0 and ran_eagerly == 0:
-                what = f"made no Python call to `{callee}`" if callee else "never ran"
-                self._set(finding, "not-reproduced", f"line {finding['line']} {what} in either mode{how}")
-            else:
-                self._set(finding, "not-reproduced", summary + how)
+            if compiled:
+                how = f"; `{callee}` is compiled code that no profiling event shows: the line's runs are counted{how}"
+            self._judge_trace_time_effect(finding, plan, graph, eager, how, (ran, ran_eagerly),
+                                          (line_ran, line_ran_eagerly), callee, generator)
             return
         if code.startswith("TFF4"):
             judge_retracing_root(self, finding, plan, graph, how)
@@ -553,6 +675,52 @@ class Job:
             self._set(finding, "not-reproduced", f"line {finding['line']} never ran while tracing{how}")
         else:
             self._set(finding, "not-reproduced", f"traced without error; line {finding['line']} ran {times_text(ran)}{how}")
+
+    def _judge_trace_time_effect(self, finding, plan, graph: Phase, eager: Phase, how: str, counts, line_counts,
+                                 callee, generator) -> None:
+        """TFF1xx: confirmed only on the rule's pattern, fewer runs traced than eagerly, and at least one.
+
+        A line (or call) that never ran under tracing proves nothing about
+        tracing: its code may run where it is not traced (a ``tf.py_function``
+        body runs when the graph runs), or not at all.
+        """
+        ran, ran_eagerly = counts
+        calls = graph.calls
+        label = self._label(finding)
+        summary = f"{label} ran {times_text(ran)} for {calls} {plan.unit}, {times_text(ran_eagerly)} when run eagerly"
+        traces = graph.traces
+        if traces is not None:
+            summary += f", in {times_text(traces).replace('time', 'trace')}"
+        # Once per trace: no more runs per trace while traced than per call eagerly.
+        per_trace = traces is None or ran * calls <= traces * ran_eagerly
+        if generator is not None:
+            drew, drew_eagerly = graph.draws[id(generator)], eager.draws[id(generator)]
+            summary += (f"; NumPy's generator drew {times_text(drew)} while tracing and calling, "
+                        f"{times_text(drew_eagerly)} eagerly")
+            if drew_eagerly and drew >= drew_eagerly:
+                self._set(finding, "not-reproduced", summary + how)
+                return
+        summary += effect_note(self, finding, graph, self.module, plan)
+        if ran == 0 and ran_eagerly == 0:
+            line_ran, line_ran_eagerly = line_counts
+            if callee is not None and line_ran and line_ran_eagerly and unobservable_call(self, finding):
+                self._set(finding, "skipped", f"line {finding['line']} ran {times_text(line_ran)} for {calls} "
+                                              f"{plan.unit} and {times_text(line_ran_eagerly)} eagerly, but its call "
+                                              f"to `{callee}` is made on a value the line computes and raises no "
+                                              f"event the checker can count{how}")
+                return
+            what = f"made no Python call to `{callee}`" if callee else "never ran"
+            self._set(finding, "not-reproduced", f"line {finding['line']} {what} in either mode{how}")
+        elif ran == 0:
+            self._set(finding, "skipped", f"{label} ran {times_text(ran_eagerly)} when run eagerly but was not seen "
+                                          f"running while tracing or calling the graph (0 times for {calls} "
+                                          f"{plan.unit}): no trace-time run to compare{how}")
+        elif ran < ran_eagerly and per_trace:
+            self._set(finding, "confirmed", summary + how)
+        elif ran < ran_eagerly:
+            self._set(finding, "not-reproduced", summary + f": more runs than once per trace{how}")
+        else:
+            self._set(finding, "not-reproduced", summary + how)
 
     # -- evidence details
 
@@ -610,6 +778,58 @@ class Job:
         except SyntaxError:
             return None
         return text
+
+
+def separate_autograph_conversions() -> None:
+    """Give AutoGraph a conversion cache that tells files apart, fresh for this job.
+
+    AutoGraph caches a function's converted copy by its code object, and code
+    objects compare equal when only their file differs: a function copied
+    into a second module would run the first module's conversion, whose
+    source map (line counts, error locations) names the first file.
+    """
+    try:
+        from tensorflow.python.autograph.impl import api
+        from tensorflow.python.autograph.pyct import cache
+    except ImportError:
+        return
+    transpiler = getattr(api, "_TRANSPILER", None)
+    if transpiler is None or not hasattr(transpiler, "_cache"):
+        return
+
+    class ByFile(cache.CodeObjectCache):
+        def __init__(self) -> None:
+            self._cache = {}  # held for one job only
+
+        def _get_key(self, entity):
+            code = getattr(entity, "__code__", None)
+            return (code.co_filename, code.co_firstlineno, code) if code is not None else entity
+
+    transpiler._cache = ByFile()
+
+
+def _failures_text(failures: list[str]) -> str:
+    """The distinct reasons, in order, at most two shown: for a ``skipped`` verdict."""
+    distinct = list(dict.fromkeys(failures))
+    if not distinct:
+        return "none tried"
+    text = "; ".join(distinct[:2])
+    return text + (f"; and {len(distinct) - 2} other errors" if len(distinct) > 2 else "")
+
+
+def _built_function(value, qualname: str):
+    """The tf.function defined as ``qualname`` that ``value`` is or holds (a tuple, list or dict of them)."""
+    candidates = [value]
+    if isinstance(value, (tuple, list)):
+        candidates += list(value)
+    elif isinstance(value, dict):
+        candidates += list(value.values())
+    for candidate in candidates:
+        if is_tf_function(candidate):
+            function = inspect.unwrap(candidate.python_function)
+            if getattr(function, "__qualname__", None) == qualname:
+                return candidate
+    return None
 
 
 def _callee_name(span: str) -> str | None:

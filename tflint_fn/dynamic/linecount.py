@@ -7,10 +7,12 @@ the warnings TensorFlow logs meanwhile.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
 import threading
+import types
 from collections import Counter
 
 _GENERATED = "__autograph_generated_file"
@@ -38,6 +40,8 @@ class LineCounter:
         # Calls a line makes itself to code outside TensorFlow (print, list.append,
         # random.gauss): the Python effect. tf.print's run-time printing is not one.
         self.calls: Counter = Counter()
+
+    _restore = None
 
     def _mapper(self, frame):
         filename = frame.f_code.co_filename
@@ -83,41 +87,133 @@ class LineCounter:
         if event == "c_call":
             if _is_tensorflow(getattr(arg, "__module__", None) or ""):
                 return
-            caller, name = frame, getattr(arg, "__name__", "")
+            caller, name, callee = frame, getattr(arg, "__name__", ""), arg
         elif event == "call":
-            callee = frame.f_code.co_filename
-            name = frame.f_code.co_name
-            if _GENERATED in callee and name.startswith("tf__"):
+            callee = frame.f_code
+            filename = callee.co_filename
+            name = callee.co_name
+            if _GENERATED in filename and name.startswith("tf__"):
                 name = name[4:]  # AutoGraph's converted copy of a Python function
-            elif _is_tensorflow(callee) or _GENERATED in callee:
+            elif _is_tensorflow(filename) or _GENERATED in filename:
                 return
             caller = frame.f_back
         else:
             return
-        # Up through AutoGraph's own frames (converted_call) to the user's line.
-        for _ in range(8):
-            if caller is None:
+        if caller is None:
+            return
+        mapper = self._user_mapper(caller)
+        if mapper is None:
+            # Under AutoGraph the user's line calls ``converted_call``, which makes the
+            # call itself (or through ``_call_unconverted``); every other call made in
+            # AutoGraph's frames is its own work (caches, inspection), not the line's.
+            if not _dispatches(caller, callee):
                 return
-            mapper = self._mapper(caller) if caller.f_code.co_filename in self.maps or self.is_user_file(caller.f_code.co_filename) else None
-            if mapper is not None:
-                location = mapper(caller.f_lineno)
-                if location is not None:
-                    self.calls[location + (name,)] += 1
+            for _ in range(4):
+                caller = caller.f_back
+                if caller is None:
+                    return
+                mapper = self._user_mapper(caller)
+                if mapper is not None:
+                    break
+                if _AUTOGRAPH not in caller.f_code.co_filename:
+                    return
+            else:
                 return
-            if _AUTOGRAPH not in caller.f_code.co_filename:
-                return
-            caller = caller.f_back
+        location = mapper(caller.f_lineno)
+        if location is not None:
+            self.calls[location + (name,)] += 1
+
+    def _user_mapper(self, frame):
+        filename = frame.f_code.co_filename
+        if filename in self.maps or self.is_user_file(filename):
+            return self._mapper(frame)
+        return None
+
+    def _run_on_tensorflow_threads(self):
+        """Trace the Python functions TensorFlow calls from its own threads.
+
+        A ``tf.py_function`` / ``tf.numpy_function`` body (and a
+        ``Dataset.from_generator`` generator) runs, when the graph runs, on a
+        thread TensorFlow started in C++: ``threading.settrace`` never reaches
+        it. TensorFlow enters Python there through its function registry; the
+        counter is installed on that thread for the duration of the call.
+        """
+        try:
+            from tensorflow.python.ops import script_ops
+        except ImportError:  # no TensorFlow (or another layout): nothing runs there
+            return None
+        registry = script_ops.FuncRegistry
+        original = registry.__dict__.get("__call__")
+        if original is None:
+            return None
+        counter = self
+
+        def call(this, *args, **kwargs):
+            if sys.gettrace() == counter._trace:  # the calling thread: already counted
+                return original(this, *args, **kwargs)
+            trace, profile = sys.gettrace(), sys.getprofile()
+            sys.settrace(counter._trace)
+            sys.setprofile(counter._profile)
+            try:
+                return original(this, *args, **kwargs)
+            finally:
+                sys.settrace(trace)
+                sys.setprofile(profile)
+
+        registry.__call__ = call
+        return lambda: setattr(registry, "__call__", original)
 
     def __enter__(self):
+        self._restore = self._run_on_tensorflow_threads()
         sys.settrace(self._trace)
         threading.settrace(self._trace)
         sys.setprofile(self._profile)
+        threading.setprofile(self._profile)
         return self
 
     def __exit__(self, *exc):
         sys.settrace(None)
         threading.settrace(None)
         sys.setprofile(None)
+        threading.setprofile(None)
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
+
+
+def _dispatches(frame, callee) -> bool:
+    """Is ``frame`` AutoGraph making the call the user's line asked for, to ``callee``?
+
+    ``callee`` is the C function called, or the code object of the Python
+    function: it must be what ``converted_call`` was given (or its converted copy).
+    """
+    code = frame.f_code
+    if code.co_name not in _DISPATCH or _AUTOGRAPH not in code.co_filename:
+        return False
+    names = frame.f_locals
+    for key in ("converted_f", "f"):
+        target = names.get(key)
+        if target is None:
+            continue
+        if target is callee:
+            return True
+        # Read only functions' and methods' own slots: no user code (a __getattr__) runs in the profiler.
+        if type(target) is types.MethodType:
+            target = target.__func__
+        if type(target) is types.FunctionType:
+            if target.__code__ is callee:
+                return True
+            continue
+        try:
+            method = inspect.getattr_static(type(target), "__call__", None)  # a callable object
+        except Exception:  # a type that cannot even be inspected statically: not this call
+            continue
+        if type(method) is types.FunctionType and method.__code__ is callee:
+            return True
+    return False
+
+
+_DISPATCH = ("converted_call", "_call_unconverted")
 
 
 class LogCapture(logging.Handler):

@@ -3,15 +3,24 @@
 ``Loader`` puts the project's roots on ``sys.path``, forgets the user's
 modules between jobs, and can load a module from an edited copy of its
 file (an overlay); ``module_of`` finds the loaded module of a file.
+
+Given the job's traced roots (``wanted``), a script is not run whole: its
+top level follows a ``toplevel`` plan (imports and definitions run, the
+training loop only if a root needs a name that only it binds), and
+``not_run`` says, per file, which lines of the last load did not run.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.machinery
 import importlib.util
 import linecache
 import os
 import sys
+
+from tflint_fn.dynamic import toplevel
 
 _EDITED = " (edited by tflint-fn)"
 
@@ -23,6 +32,9 @@ class Loader:
         self.roots = [os.path.abspath(root) for root in roots]
         self.baseline = set(sys.modules)
         self._user: dict[str, bool] = {}
+        # Qualified names of the job's traced roots; None: every module runs whole, as imported.
+        self.wanted: list[str] | None = None
+        self.not_run: dict[str, str] = {}  # path -> the top-level lines its last load did not run
 
     def is_user_file(self, path: str) -> bool:
         known = self._user.get(path)
@@ -60,20 +72,82 @@ class Loader:
     def load(self, name: str, path: str, overlay: str | None = None):
         self.purge()
         self.use_roots()
+        self.not_run.pop(os.path.abspath(path), None)
         if overlay is None:
             linecache.checkcache(path)
-            return importlib.import_module(name)
+            script = self._script(name, path)
+            if script is None:
+                return importlib.import_module(name)
+            spec, top = script
+            module = importlib.util.module_from_spec(spec)
+            self._run_planned(name, module, top, spec.origin)
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, sys.modules[name])
+            return sys.modules[name]
         # The edited text must be what AutoGraph reads back as the source.
         lines = overlay.splitlines(keepends=True)
         linecache.cache[path] = (len(overlay), None, lines, path)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        exec(compile(overlay, path, "exec"), module.__dict__)
+        top = self._plan(overlay, path)
+        if top is None:
+            exec(compile(overlay, path, "exec"), module.__dict__)
+        else:
+            self._run_planned(name, module, top, path)
         # AutoGraph re-reads the file of any loaded module whose __file__ matches
         # the function's, which would undo the edit.
         module.__file__ = path + _EDITED
         return module
+
+    def _plan(self, source, path: str) -> toplevel.TopLevel | None:
+        """The top-level plan of a script, or None to run the module whole."""
+        if self.wanted is None:
+            return None
+        try:
+            tree = compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return toplevel.plan(tree, self.wanted)
+        except (SyntaxError, ValueError):
+            return None  # the import reports it
+        except Exception:  # noqa: BLE001 - a planner bug must not lose the module: import it whole
+            return None
+
+    def _script(self, name: str, path: str):
+        """(spec, plan) when the module ``name`` found on sys.path is ``path`` and a script."""
+        if self.wanted is None or name in sys.modules:
+            return None
+        try:
+            spec = importlib.util.find_spec(name)  # imports the parent packages, as the import would
+        except Exception:
+            return None  # the import gives the same error
+        loader = getattr(spec, "loader", None)
+        if spec is None or not isinstance(loader, importlib.machinery.SourceFileLoader) or not spec.origin:
+            return None
+        if os.path.abspath(spec.origin) != os.path.abspath(path):
+            return None
+        try:
+            source = loader.get_data(spec.origin)
+        except OSError:
+            return None
+        top = self._plan(source, spec.origin)
+        return None if top is None else (spec, top)
+
+    def _run_planned(self, name: str, module, top: toplevel.TopLevel, filename: str) -> None:
+        sys.modules[name] = module
+        # As `python script.py` would have it: an argparse parser at the top level gets its
+        # defaults, not the worker's own arguments.
+        argv, sys.argv = sys.argv, [filename]
+        try:
+            toplevel.execute(top, module.__dict__, filename, toplevel.say_on_stderr(os.path.relpath(filename)))
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        finally:
+            sys.argv = argv
+            text = top.not_run_text()
+            if text:
+                self.not_run[os.path.abspath(filename)] = text
 
     def restore(self, path: str) -> None:
         linecache.cache.pop(path, None)

@@ -47,6 +47,8 @@ class Phase:
     logs: list = field(default_factory=list)
     traces: int | None = None
     calls: int = 0
+    # NumPy generators watched (TFF104): id -> how many steps (the set-up, each call) it drew in
+    draws: Counter = field(default_factory=Counter)
 
 
 def attribute_path(obj, dotted: str):

@@ -2,8 +2,17 @@
 
 This module never imports TensorFlow. It sends each worker one job per module
 (the module's traced roots and the findings about them), enforces the time
-limit per module, restarts a worker that crashed or hung, and merges the
-verdicts back into the findings.
+limit per module (a module that times out is tried once more, with twice the
+limit) and for the whole run, restarts a worker that crashed or hung, and
+merges the verdicts back into the findings.
+
+Isolation (what the user's code can do to the linter): each worker runs under
+a ``supervisor`` process that kills whatever the worker leaves behind; the
+worker gets an allow-listed environment and writes no bytecode; its output
+(stderr, where its stdout goes too) is read as it comes and only a bounded
+tail is kept; every reply must carry the random token of its job, so a line
+the user's code writes to the protocol stream is ignored, never taken for
+(or shifting) a verdict.
 """
 
 from __future__ import annotations
@@ -12,11 +21,11 @@ import importlib.util
 import json
 import os
 import queue
+import secrets
 import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,12 +36,31 @@ from tflint_fn.findings import ChainLink, Finding, Position, Subject, TraceConte
 
 __all__ = ["DynamicError", "Options", "Stats", "run_dynamic", "run_jobs", "tensorflow_available"]
 
-DEFAULT_TIMEOUT = 60.0  # seconds per module
+DEFAULT_TIMEOUT = 60.0  # seconds per module (a timed-out module is retried once with twice this)
+DEFAULT_TOTAL_TIMEOUT = 3600.0  # seconds for the whole run; modules not reached by then are skipped
 # TensorFlow maps several GB of address space before it computes anything
 # (about 2 GB to import, more with Keras and tf.data threads).
 DEFAULT_MEMORY_MB = 8192
 STARTUP_TIMEOUT = 300.0  # importing TensorFlow on a cold, busy machine
-INSTALL_HINT = 'pip install "tflint-fn[dynamic]"'
+KILL_GRACE = 30.0  # for the supervisor to kill and reap everything below it, before it is killed itself
+TAIL_BYTES = 64 * 1024  # of the worker's output, kept for crash reports; the rest is read and dropped
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+# No release is published yet: the hint says how to get the extra today.
+INSTALL_HINT = 'pip install -e ".[dynamic]" in a clone of tflint-fn (after the first release: pip install "tflint-fn[dynamic]")'
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+
+# The environment the user's code gets (item 18): what Python, TensorFlow, CUDA
+# and the locale need, not the CI's tokens. `dynamic.pass-env` adds names.
+ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP",
+    "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "XDG_CACHE_HOME",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+})
+ENV_PREFIXES = ("LC_", "TF_", "CUDA_", "XLA_", "KERAS_", "NVIDIA_")
+# Never passed by a prefix (only when named in pass-env): Terraform's TF_* and
+# anything named like a credential.
+ENV_REFUSED_PREFIXES = ("TF_VAR_", "TF_TOKEN_", "TF_CLI_")
+ENV_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "_KEY", "APIKEY")
 
 
 @dataclass
@@ -43,6 +71,8 @@ class Options:
     jobs: int = 1
     progress: bool = False
     python: str = sys.executable
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    pass_env: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,6 +84,10 @@ class Stats:
     import_seconds: list[float] = field(default_factory=list)
     module_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    retries: int = 0
+    retired_workers: int = 0  # closed after a module left threads or processes running
+    not_reached: int = 0
+    ignored_protocol_bytes: int = 0  # written to the protocol stream by the user's code
 
 
 def tensorflow_available(python: str = sys.executable) -> bool:
@@ -65,11 +99,17 @@ def tensorflow_available(python: str = sys.executable) -> bool:
 
 
 def options_from(settings_dynamic: dict, root: Path, jobs: int | None, examples: str | None, progress: bool) -> Options:
+    from tflint_fn.config import dynamic_problem
+
+    for key, value in settings_dynamic.items():  # settings that did not come from a file are checked here
+        problem = dynamic_problem(key, value)
+        if problem is not None:
+            raise DynamicError(problem)
     options = Options(progress=progress)
     options.timeout = float(settings_dynamic.get("timeout", DEFAULT_TIMEOUT))
+    options.total_timeout = float(settings_dynamic.get("total-timeout", DEFAULT_TOTAL_TIMEOUT))
     options.memory_mb = int(settings_dynamic.get("memory-limit-mb", DEFAULT_MEMORY_MB))
-    if options.timeout <= 0:
-        raise DynamicError("`dynamic.timeout` must be a positive number of seconds")
+    options.pass_env = tuple(settings_dynamic.get("pass-env", ()))
     configured = examples if examples is not None else settings_dynamic.get("examples")
     if configured:
         path = Path(configured) if examples is not None else root / configured
@@ -93,6 +133,10 @@ def _root_of(path: Path, module: str) -> Path:
     for _ in range(depth):
         root = root.parent
     return root
+
+
+_IN_NOTEBOOK = ("in a notebook: --dynamic imports modules from files, not notebooks "
+                "(`jupyter nbconvert --to script` makes a module of it)")
 
 
 def _subject_json(subject: Subject, cwd: Path) -> dict:
@@ -150,58 +194,166 @@ class WorkerFailure(Exception):
     pass
 
 
-class Worker:
-    """One subprocess; TensorFlow is imported once and serves many modules."""
+class TimedOut(WorkerFailure):
+    def __init__(self, limit: float, elapsed: float, doing: str, tail: str) -> None:
+        self.limit, self.elapsed, self.doing, self.tail = limit, elapsed, doing, tail
+        super().__init__(f"{self.attempt()} while {doing}{tail}")
 
-    def __init__(self, options: Options, cwd: Path, stats: Stats) -> None:
-        env = dict(os.environ)
-        env["AUTOGRAPH_STRICT_CONVERSION"] = "1"  # a silent "could not transform" becomes an error
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        env["PYTHONUNBUFFERED"] = "1"
-        package_parent = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), package_parent) if p)
-        self.log = tempfile.TemporaryFile()
+    def attempt(self) -> str:
+        return f"timed out after {self.limit:g} s ({self.elapsed:.1f} s elapsed)"
+
+
+def worker_environment(pass_env: tuple[str, ...] = (), environ=None) -> dict[str, str]:
+    """The allow-listed environment of a worker: see ENV_NAMES; ``pass_env`` names (or ``PREFIX*``) are added."""
+    environ = os.environ if environ is None else environ
+
+    def asked(name: str) -> bool:
+        return any(name == p or (p.endswith("*") and name.startswith(p[:-1])) for p in pass_env)
+
+    def allowed(name: str) -> bool:
+        if name in ENV_NAMES or asked(name):
+            return True
+        return (name.startswith(ENV_PREFIXES) and not name.startswith(ENV_REFUSED_PREFIXES)
+                and not any(word in name.upper() for word in ENV_SECRET_WORDS))
+
+    env = {name: value for name, value in environ.items() if allowed(name)}
+    env["AUTOGRAPH_STRICT_CONVERSION"] = "1"  # a silent "could not transform" becomes an error
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the user's tree
+    package_parent = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), package_parent) if p)
+    return env
+
+
+class OutputTail:
+    """Reads a pipe as it comes (a thread), keeping only its last ``TAIL_BYTES``."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.data = bytearray()
+        self.total = 0
+        self.marked = 0
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        descriptor = self.stream.fileno()
+        while True:
+            try:
+                chunk = os.read(descriptor, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self.lock:
+                self.data += chunk
+                self.total += len(chunk)
+                if len(self.data) > 2 * TAIL_BYTES:
+                    del self.data[:-TAIL_BYTES]
+
+    def mark(self) -> None:
+        """Later, ``text`` shows only what came after this."""
+        with self.lock:
+            self.marked = self.total
+
+    def text(self) -> str:
+        with self.lock:
+            since = min(self.total - self.marked, len(self.data), TAIL_BYTES)
+            data = bytes(self.data[len(self.data) - since:])
+        return data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self.thread.join(5)  # EOF comes when the supervisor and all below it are gone
+        try:
+            self.stream.close()
+        except OSError:
+            pass
+
+
+class Worker:
+    """One subprocess (under its supervisor); TensorFlow is imported once and serves many modules."""
+
+    def __init__(self, options: Options, cwd: Path, stats: Stats, startup_limit: float = STARTUP_TIMEOUT) -> None:
+        self.stats = stats
+        command = [options.python, "-m", "tflint_fn.dynamic.worker", str(options.memory_mb)]
         self.process = subprocess.Popen(
-            [options.python, "-m", "tflint_fn.dynamic.worker", str(options.memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            cwd=cwd, env=env, start_new_session=True,
+            [options.python, str(SUPERVISOR), str(os.getpid()), *command],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=cwd, env=worker_environment(options.pass_env), start_new_session=True,
         )
+        self.output = OutputTail(self.process.stderr)
         self.buffer = b""
         stats.workers_started += 1
-        hello = self._read(STARTUP_TIMEOUT, "starting (importing TensorFlow)")
+        token = secrets.token_hex(16)
+        try:
+            self._send({"token": token}, "starting")
+            hello = self._read(startup_limit, "starting (importing TensorFlow)", token)
+        except WorkerFailure:
+            self.kill()
+            self.close()
+            raise
         stats.import_seconds.append(float(hello.get("import_seconds", 0.0)))
 
-    def request(self, job: dict, timeout: float) -> dict:
-        self.log_start = self.log.seek(0, os.SEEK_END)
+    def _send(self, message: dict, doing: str) -> None:
         try:
-            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
             self.process.stdin.flush()
         except OSError:
-            raise WorkerFailure(self._death("receiving the job")) from None
-        return self._read(timeout, f"tracing `{job['module']}`")
+            raise WorkerFailure(self._death(doing)) from None
 
-    def _read(self, timeout: float, doing: str) -> dict:
-        deadline = time.monotonic() + timeout
+    def request(self, job: dict, timeout: float) -> dict:
+        self.output.mark()
+        token = secrets.token_hex(16)
+        doing = f"tracing `{job['module']}`"
+        self._send({**job, "token": token}, "receiving the job")
+        reply = self._read(timeout, doing, token)
+        if reply.get("module") != job["module"]:
+            raise WorkerFailure(f"the worker answered for `{reply.get('module')}` while {doing}")
+        return reply
+
+    def _read(self, timeout: float, doing: str, token: str) -> dict:
+        """The line that carries ``token``; other lines were written by the user's code: ignored."""
+        started = time.monotonic()
+        deadline = started + timeout
+        marker = token.encode() + b" "
         stream = self.process.stdout.fileno()
         with selectors.DefaultSelector() as selector:
             selector.register(stream, selectors.EVENT_READ)
-            while b"\n" not in self.buffer:
+            while True:
+                while b"\n" in self.buffer:
+                    line, self.buffer = self.buffer.split(b"\n", 1)
+                    at = line.find(marker)
+                    if at < 0:
+                        self.stats.ignored_protocol_bytes += len(line) + 1
+                        continue
+                    try:
+                        return json.loads(line[at + len(marker):])
+                    except ValueError:
+                        raise WorkerFailure(f"the worker's reply was garbled while {doing} (the module's code "
+                                            "wrote to the worker's protocol stream at the same time)") from None
+                if len(self.buffer) > MAX_REPLY_BYTES:
+                    if marker in self.buffer:
+                        raise WorkerFailure(f"the worker's reply was larger than {MAX_REPLY_BYTES >> 20} MB "
+                                            f"while {doing}")
+                    self.stats.ignored_protocol_bytes += len(self.buffer) - len(marker)
+                    self.buffer = self.buffer[-len(marker):]
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.kill()
-                    raise WorkerFailure(f"timed out after {timeout:g} s while {doing}{self._tail()}")
+                    elapsed = time.monotonic() - started
+                    raise TimedOut(timeout, elapsed, doing, self._tail())
                 if not selector.select(left):
                     continue
                 chunk = os.read(stream, 65536)
                 if not chunk:
                     raise WorkerFailure(self._death(doing))
                 self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
 
     def _death(self, doing: str) -> str:
         try:
-            code = self.process.wait(timeout=10)
+            code = self.process.wait(timeout=KILL_GRACE)
         except subprocess.TimeoutExpired:
             self.kill()
             code = self.process.returncode
@@ -215,15 +367,18 @@ class Worker:
         return f"the worker process {how} while {doing}{self._tail()}"
 
     def _tail(self) -> str:
-        try:
-            self.log.seek(getattr(self, "log_start", 0))
-            text = self.log.read()[-4000:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-        lines = [line for line in text.splitlines() if line.strip() and not _tf_noise(line)]
-        return f"; last output: {' | '.join(lines[-3:])[:300]}" if lines else ""
+        lines = [line for line in self.output.text().splitlines() if line.strip() and not _tf_noise(line)]
+        shown = [line if len(line) <= 100 else line[:100] + "…" for line in lines[-3:]]
+        return f"; last output: {' | '.join(shown)}" if shown else ""
 
     def kill(self) -> None:
+        """Stop the worker and every process below it (the supervisor does it), then the supervisor."""
+        if self.process.poll() is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+                self.process.wait(timeout=KILL_GRACE)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -234,11 +389,16 @@ class Worker:
     def close(self) -> None:
         if self.process.poll() is None:
             try:
-                self.process.stdin.close()
-                self.process.wait(timeout=30)
+                self.process.stdin.close()  # the worker ends; the supervisor kills what it left
+                self.process.wait(timeout=KILL_GRACE)
             except (OSError, subprocess.TimeoutExpired):
                 self.kill()
-        self.log.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.output.close()
 
 
 def _tf_noise(line: str) -> bool:
@@ -247,7 +407,7 @@ def _tf_noise(line: str) -> bool:
 
 
 def run_jobs(jobs: list[dict], options: Options, cwd: Path, stats: Stats) -> dict[str, dict]:
-    """Every job's result (or an ``error`` for each of its findings), by module."""
+    """Every job's result (or an ``error``/``skipped`` for each of its findings), by module."""
     pending: queue.Queue = queue.Queue()
     for job in jobs:
         pending.put(job)
@@ -255,54 +415,108 @@ def run_jobs(jobs: list[dict], options: Options, cwd: Path, stats: Stats) -> dic
     lock = threading.Lock()
     done = [0]
     stats.modules = len(jobs)
+    started = time.perf_counter()
+    run_deadline = time.monotonic() + options.total_timeout
 
     show_progress = options.progress and len(jobs) > 3
     cannot_start: list[str] = []
+    startup_retried: list[bool] = []
     live: list[Worker] = []
+
+    def run_left() -> float:
+        return run_deadline - time.monotonic()
 
     def progress() -> None:
         if show_progress:
             sys.stderr.write(f"\rtflint-fn --dynamic: {done[0]}/{len(jobs)} modules traced")
             sys.stderr.flush()
 
+    def attempt(job: dict, worker: Worker | None) -> tuple[dict, Worker | None]:
+        """One module: tried, and tried again with twice the limit if it timed out."""
+        limit = options.timeout
+        first: TimedOut | None = None
+        while True:
+            if run_left() <= 0:
+                return _out_of_time(job, options, first), worker
+            if worker is None:
+                if cannot_start:
+                    return _failed(job, cannot_start[0]), None
+                startup = min(STARTUP_TIMEOUT, run_left())
+                try:
+                    worker = Worker(options, cwd, stats, startup)
+                except TimedOut as timed_out:
+                    if startup < STARTUP_TIMEOUT:
+                        return _out_of_time(job, options, first, timed_out), None
+                    with lock:
+                        retry_start = not startup_retried
+                        startup_retried.append(True)
+                    if retry_start:  # a loaded machine: once more before giving up on every module
+                        continue
+                    cannot_start.append(str(timed_out))
+                    return _failed(job, str(timed_out)), None
+                except WorkerFailure as failure:
+                    # TensorFlow itself does not import (too little memory, a broken
+                    # install): every module would fail the same way.
+                    cannot_start.append(str(failure))
+                    return _failed(job, str(failure)), None
+                except OSError as error:
+                    return _failed(job, f"cannot start the worker: {error}"), None
+                live.append(worker)
+            allowed = min(limit, max(run_left(), 0.001))
+            try:
+                result = worker.request(job, allowed)
+            except TimedOut as timed_out:
+                worker.kill()
+                worker.close()
+                if allowed < limit:  # stopped by the whole run's limit, not its own
+                    return _out_of_time(job, options, first, timed_out), None
+                if first is None:  # a loaded machine, or a real hang: once more, with twice the limit
+                    first, limit = timed_out, 2 * options.timeout
+                    with lock:
+                        stats.retries += 1
+                    worker = None
+                    continue
+                return _failed(job, f"{first.attempt()}, and again after {limit:g} s on a retry "
+                                    f"({timed_out.elapsed:.1f} s elapsed) while {timed_out.doing}"
+                                    f"{timed_out.tail}"), None
+            except WorkerFailure as failure:
+                worker.kill()
+                worker.close()
+                return _failed(job, str(failure)), None  # the next module gets a fresh worker
+            if first is not None:
+                note = (f"; retried with a {limit:g} s limit after the first attempt timed out after "
+                        f"{first.limit:g} s, and took {float(result.get('seconds', 0.0)):.1f} s")
+                for verdict in result.get("results", {}).values():
+                    verdict["evidence"] = f"{verdict['evidence']}{note}"
+            if result.get("left_behind"):
+                # Threads or processes still running would write into the next
+                # module's output: it gets a fresh worker, and they are killed.
+                with lock:
+                    stats.retired_workers += 1
+                worker.close()
+                worker = None
+            return result, worker
+
     def serve() -> None:
         worker = None
-        while True:
-            try:
-                job = pending.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                if worker is None:
-                    if cannot_start:
-                        raise WorkerFailure(cannot_start[0])
-                    try:
-                        worker = Worker(options, cwd, stats)
-                        live.append(worker)
-                    except WorkerFailure as failure:
-                        # TensorFlow itself does not import (too little memory, a broken
-                        # install): every module would fail the same way.
-                        cannot_start.append(str(failure))
-                        raise
-                result = worker.request(job, options.timeout)
-            except WorkerFailure as failure:
-                result = _failed(job, str(failure))
-                if worker is not None:
-                    worker.kill()
-                    worker.close()
-                worker = None  # the next module gets a fresh worker
-            except OSError as error:
-                result = _failed(job, f"cannot start the worker: {error}")
-            with lock:
-                results[job["key"]] = result
-                stats.module_seconds[job["key"]] = float(result.get("seconds", 0.0))
-                done[0] += 1
-                progress()
-        if worker is not None:
-            worker.close()
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    break
+                result, worker = attempt(job, worker)
+                with lock:
+                    results[job["key"]] = result
+                    stats.module_seconds[job["key"]] = float(result.get("seconds", 0.0))
+                    stats.not_reached += bool(result.get("not_reached"))
+                    done[0] += 1
+                    progress()
+        finally:
+            if worker is not None:
+                worker.close()
 
     threads = [threading.Thread(target=serve, daemon=True) for _ in range(min(options.jobs, max(1, len(jobs))))]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     try:
@@ -319,13 +533,28 @@ def run_jobs(jobs: list[dict], options: Options, cwd: Path, stats: Stats) -> dic
     return results
 
 
-def _failed(job: dict, why: str) -> dict:
+def _failed(job: dict, why: str, status: str = "error") -> dict:
     return {
         "module": job["module"],
-        "results": {str(f["id"]): {"status": "error", "evidence": why} for f in job["findings"]},
+        "results": {str(f["id"]): {"status": status, "evidence": why} for f in job["findings"]},
         "new": [],
         "failure": why,
     }
+
+
+def _out_of_time(job: dict, options: Options, first: TimedOut | None, cut: TimedOut | None = None) -> dict:
+    """``skipped``: the whole run's limit was reached before (or while) this module was traced."""
+    limit = f"the whole run's limit (`dynamic.total-timeout` = {options.total_timeout:g} s) was reached"
+    if cut is None and first is None:
+        result = _failed(job, f"not run: {limit} before this module", "skipped")
+        result["not_reached"] = True
+        return result
+    why = f"stopped: {limit} while tracing `{job['module']}`"
+    if cut is not None:
+        why = f"{why} ({cut.elapsed:.1f} s into it)"
+    if first is not None:
+        why = f"{first.attempt()}, and the retry was {why}"
+    return _failed(job, why, "skipped")
 
 
 # ---------------------------------------------------------------- merging
@@ -345,6 +574,8 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
         if finding.subject is not None:
             key = f"{finding.subject.module}\t{finding.subject.path}"
             verdict = outcomes.get(key, {}).get("results", {}).get(str(index))
+        if verdict is None and finding.cell is not None:
+            verdict = {"status": "skipped", "evidence": _IN_NOTEBOOK}
         if verdict is None:
             verdict = (
                 {"status": "skipped", "evidence": "not about traced code"} if finding.subject is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflint_fn.engine import Result
+from tflint_fn.findings import printable
 
 
 def escape_data(text: str) -> str:
@@ -16,17 +17,19 @@ def escape_property(text: str) -> str:
 def render_github(result: Result, **_: object) -> str:
     lines = []
     for finding in result.findings:
-        properties = ",".join(
-            [
-                f"file={escape_property(finding.path)}",
+        fields = [f"file={escape_property(printable(finding.path))}"]
+        message = finding.message
+        if finding.cell is None:
+            fields += [
                 f"line={finding.start.line}",
                 f"col={finding.start.column}",
                 f"endLine={finding.end.line}",
                 f"endColumn={finding.end.column}",
-                f"title={escape_property(f'{finding.code} [{finding.name}]')}",
             ]
-        )
-        message = finding.message
+        else:  # a notebook's lines are JSON: annotate the file, name the cell
+            message = f"cell {finding.cell}, line {finding.start.line}, column {finding.start.column}: {message}"
+        fields.append(f"title={escape_property(f'{finding.code} [{finding.name}]')}")
+        properties = ",".join(fields)
         if finding.dynamic is not None:
             message += f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]"
         lines.append(f"::{finding.severity} {properties}::{escape_data(message)}")

@@ -7,6 +7,8 @@ from collections import Counter
 
 from tflint_fn import __version__
 from tflint_fn.engine import Result
+from tflint_fn.findings import printable_tree
+from tflint_fn.reporters.text import statistics
 
 SCHEMA_VERSION = 1
 
@@ -25,7 +27,7 @@ def to_document(result: Result, show_suppressed: bool = False) -> dict:
     }
     if show_suppressed:
         document["suppressed"] = [finding.to_json() for finding in result.suppressed]
-    return document
+    return printable_tree(document)
 
 
 def render_json(result: Result, show_suppressed: bool = False, **_: object) -> str:
@@ -34,4 +36,14 @@ def render_json(result: Result, show_suppressed: bool = False, **_: object) -> s
 
 def render_json_lines(result: Result, **_: object) -> str:
     """One finding object per line, no envelope: for streaming consumers."""
-    return "".join(json.dumps(finding.to_json()) + "\n" for finding in result.findings)
+    return "".join(json.dumps(printable_tree(finding.to_json())) + "\n" for finding in result.findings)
+
+
+def statistics_document(result: Result) -> dict:
+    """``--statistics --format json``: the counts per rule, in a versioned envelope."""
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "tflint-fn", "version": __version__},
+        "summary": {"files": result.files, "findings": len(result.findings)},
+        "statistics": statistics(result),
+    }

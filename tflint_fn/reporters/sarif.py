@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import PurePosixPath
+from urllib.parse import quote_from_bytes
 
 from tflint_fn import __version__
 from tflint_fn.checks import RULES
 from tflint_fn.engine import Result
+from tflint_fn.findings import printable_tree
 from tflint_fn.rule_docs import doc_path
 
 _LEVEL = {"error": "error", "warning": "warning"}
@@ -28,9 +31,15 @@ def _rule_entry(info) -> dict:
 
 
 def _uri(path: str) -> dict:
+    """A percent-encoded URI (RFC 3986) of the file's bytes, undecodable ones included."""
+    encoded = quote_from_bytes(os.fsencode(path), safe="/")
     if PurePosixPath(path).is_absolute():
-        return {"uri": PurePosixPath(path).as_uri()}
-    return {"uri": path, "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + encoded}
+    return {"uri": encoded, "uriBaseId": "%SRCROOT%"}
+
+
+def _cell_place(finding) -> str:
+    return f"cell {finding.cell}, line {finding.start.line}, column {finding.start.column}"
 
 
 def to_sarif(result: Result) -> dict:
@@ -38,24 +47,25 @@ def to_sarif(result: Result) -> dict:
     index = {code: position for position, code in enumerate(codes)}
     results = []
     for finding in result.findings:
+        location = {"artifactLocation": _uri(finding.path)}
+        message = finding.message
+        if finding.cell is None:
+            location["region"] = {
+                "startLine": finding.start.line,
+                "startColumn": finding.start.column,
+                "endLine": finding.end.line,
+                "endColumn": finding.end.column,
+            }
+        else:
+            # The notebook's lines are JSON: point at the file, name the cell.
+            message = f"{_cell_place(finding)}: {message}"
+            location["properties"] = {"cell": finding.cell}
         entry = {
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
             "level": _LEVEL[finding.severity],
-            "message": {"text": finding.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": _uri(finding.path),
-                        "region": {
-                            "startLine": finding.start.line,
-                            "startColumn": finding.start.column,
-                            "endLine": finding.end.line,
-                            "endColumn": finding.end.column,
-                        },
-                    }
-                }
-            ],
+            "message": {"text": message},
+            "locations": [{"physicalLocation": location}],
         }
         if finding.dynamic is not None:
             # --dynamic: the verdict in the text people read, and as data
@@ -65,11 +75,11 @@ def to_sarif(result: Result) -> dict:
             entry["relatedLocations"] = [
                 {
                     "id": number,
-                    "message": {"text": f"traced through `{link.function}`"},
-                    "physicalLocation": {
-                        "artifactLocation": _uri(link.path),
-                        "region": {"startLine": link.line},
-                    },
+                    "message": {"text": f"traced through `{link.function}`" + (
+                        f" (cell {link.cell}, line {link.line})" if link.cell is not None else "")},
+                    "physicalLocation": {"artifactLocation": _uri(link.path)} | (
+                        {"region": {"startLine": link.line}} if link.cell is None else {}
+                    ),
                 }
                 for number, link in enumerate(finding.context.chain[1:], 1)
             ]
@@ -93,4 +103,4 @@ def to_sarif(result: Result) -> dict:
 
 
 def render_sarif(result: Result, **_: object) -> str:
-    return json.dumps(to_sarif(result), indent=2) + "\n"
+    return json.dumps(printable_tree(to_sarif(result)), indent=2) + "\n"

@@ -30,14 +30,16 @@ def render_text(
 def _finding_lines(finding: Finding, result: Result, show_context: bool, show_source: bool, suffix: str = ""):
     if finding.dynamic is not None:
         suffix = f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]{suffix}"
-    yield (
-        f"{finding.path}:{finding.start.line}:{finding.start.column}: "
-        f"{finding.code} [{finding.name}] {finding.message}{suffix}"
-    )
+    yield f"{finding.location()}: {finding.code} [{finding.name}] {finding.message}{suffix}"
     if show_context and finding.context is not None:
         yield f"    traced: {finding.context.describe()}"
     if show_source:
-        yield from _source_excerpt(finding, result.sources.get(finding.path))
+        notebook = result.notebooks.get(finding.path)
+        if notebook is not None:
+            source = notebook.cell_source(finding.cell) if finding.cell is not None else None
+        else:
+            source = result.sources.get(finding.path)
+        yield from _source_excerpt(finding, source)
 
 
 def _source_excerpt(finding: Finding, source: str | None):

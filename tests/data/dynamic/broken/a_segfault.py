@@ -4,7 +4,8 @@ import ctypes
 
 import tensorflow as tf
 
-ctypes.string_at(0)
+# An assignment, so that it runs even when a script's top-level calls are deferred.
+_CRASH = ctypes.string_at(0)
 
 
 @tf.function

@@ -11,4 +11,5 @@ def step(x):
     return x
 
 
-sys.exit(3)
+# An assignment, so that it runs even when a script's top-level calls are deferred.
+_EXIT = sys.exit(3)

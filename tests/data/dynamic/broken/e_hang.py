@@ -4,8 +4,14 @@ import time
 
 import tensorflow as tf
 
-while True:
-    time.sleep(1)
+
+def _forever() -> None:
+    while True:
+        time.sleep(1)
+
+
+# An assignment, so that it runs even when a script's top-level loops are deferred.
+_NEVER = _forever()
 
 
 @tf.function

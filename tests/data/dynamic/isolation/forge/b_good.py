@@ -1,0 +1,9 @@
+"""An honest module checked after the forger."""
+
+import tensorflow as tf
+
+
+@tf.function
+def step(x):
+    print("good", x)
+    return x
