@@ -138,12 +138,12 @@ def test_timeout_inf_in_pyproject_is_a_usage_error_not_a_traceback(tmp_path):
 @pytest.mark.tensorflow
 def test_a_timed_out_module_is_retried_once_with_twice_the_limit(tmp_path):
     # The first import hangs forever (so it always times out); the retry imports
-    # normally, with 2 x 20 s for tracing one print.
-    folder = _copy("retry", tmp_path, "timeout = 20\n")
+    # normally, with 2 x 30 s for tracing one print.
+    folder = _copy("retry", tmp_path, "timeout = 30\n")
     findings, _ = dynamic_run(folder)
     verdict = _only(findings, "slow_once")
     assert verdict["status"] == "confirmed", verdict
-    assert "retried with a 40 s limit after the first attempt timed out after 20 s" in verdict["evidence"]
+    assert "retried with a 60 s limit after the first attempt timed out after 30 s" in verdict["evidence"]
     assert "took" in verdict["evidence"]  # the retry's elapsed time
 
 

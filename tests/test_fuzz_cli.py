@@ -12,6 +12,7 @@ Bounded for CI; `TFLINT_FN_FUZZ_EXAMPLES=3000` for a long run.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -131,7 +132,7 @@ def _toml(value) -> str:
     if isinstance(value, int):
         return str(value)  # out-of-range integers are a TOML error to report
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return "nan"
         if value in (float("inf"), float("-inf")):
             return "inf" if value > 0 else "-inf"
@@ -401,7 +402,7 @@ def test_real_process_on_generated_projects(data):
         try:
             result = subprocess.run(
                 [sys.executable, "-m", "tflint_fn", *args], cwd=root, input=stdin or b"",
-                capture_output=True, env=env, timeout=HANG_SECONDS,
+                capture_output=True, env=env, timeout=HANG_SECONDS, check=False,
             )
         except subprocess.TimeoutExpired:
             pytest.fail(f"hang: args={args!r}")
@@ -429,3 +430,36 @@ def test_stdin_and_file_give_the_same_findings(data, name):
 
     assert from_file[0] == from_stdin[0]
     assert findings(from_file[1]) == findings(from_stdin[1]), (data[:200], from_file, from_stdin)
+
+
+# --- what the fuzzer found, kept as plain regression tests ---------------------------------
+
+
+def test_invalid_gitignore_pattern_is_skipped(tmp_path):
+    (tmp_path / ".gitignore").write_bytes(b"\\\nskipped.py\n")
+    (tmp_path / "skipped.py").write_text("import tensorflow as tf\n\n@tf.function\ndef f(x):\n    print(x)\n")
+    (tmp_path / "kept.py").write_text("import tensorflow as tf\n\n@tf.function\ndef f(x):\n    print(x)\n")
+    code, stdout, stderr = run_in_process(tmp_path, ["--no-cache", "--format", "json"], None)
+    check_outcome(["--format", "json"], code, stdout, stderr)
+    assert [f["path"] for f in json.loads(stdout)["findings"]] == ["kept.py"]
+
+
+@pytest.mark.skipif(os.fsencode("\udcff") != b"\xff", reason="needs a file system encoding with surrogateescape")
+def test_non_utf8_file_name_on_a_strict_utf8_stdout(tmp_path):
+    (tmp_path / "caf\udce9.py").write_bytes(b"x = 1\x00\n")  # TFF001, reported under the undecodable name
+    code, stdout, stderr = run_in_process(tmp_path, ["--no-cache"], None)  # CliRunner's stdout is strict UTF-8
+    check_outcome([], code, stdout, stderr)
+    assert code == 1 and "TFF001" in stdout
+
+
+def test_unsearchable_folder_on_the_way_to_pyproject(tmp_path):
+    probe = Path("/proc/1/fdinfo/pyproject.toml")
+    try:
+        probe.is_file()
+        pytest.skip("no folder here refuses a stat() (needs /proc/1/fdinfo unreadable)")
+    except PermissionError:
+        pass
+    (tmp_path / "a.py").write_text("x = 1\n")
+    os.symlink("/proc/1", tmp_path / "link")
+    code, stdout, stderr = run_in_process(tmp_path, ["--no-cache"], None)
+    check_outcome([], code, stdout, stderr)

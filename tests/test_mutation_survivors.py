@@ -917,3 +917,22 @@ def test_concat_growth_needs_a_static_initial_shape(lint):
         """
     )
     assert codes_and_lines(lint(source)) == [("TFF303", 8)]
+
+
+def test_input_signature_of_a_wrapper_is_checked_where_it_is_written(lint):
+    """contexts._tf_function_options: a wrapper's `input_signature` (and its node) reach `@wrapper` uses."""
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        def compiled(fn):
+            return tf.function(fn, input_signature=[tf.TensorSpec([None]), tf.TensorSpec([None])])
+
+        @compiled
+        def step(x):
+            return x
+        """
+    )
+    findings = lint(source)
+    assert [(f.code, f.start.line, f.start.column) for f in findings] == [("TFF403", 5, 44)]
+    assert "`input_signature` has 2 specs but `step` takes 1 positional parameter" in findings[0].message

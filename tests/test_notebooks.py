@@ -211,3 +211,21 @@ def test_any_cells_load_and_every_position_maps_into_its_cell(cells):
         assert column >= 1
     for failure in notebook_map.failures:
         assert 1 <= failure.cell <= len(cells)
+
+
+def test_gitlab_and_junit_name_the_cell(tmp_path):
+    write(tmp_path, notebook("import tensorflow as tf\n", TRACED_PRINT))
+    [issue] = json.loads(run_cli(".", "--format", "gitlab", "--no-cache", cwd=tmp_path).stdout)
+    assert issue["location"] == {"path": "nb.ipynb", "lines": {"begin": 1, "end": 1}}
+    assert issue["description"].startswith("cell 2, line 3, column 5: TFF101")
+    junit = run_cli(".", "--format", "junit", "--no-cache", cwd=tmp_path).stdout
+    assert "nb.ipynb:cell 2:3:5: TFF101" in junit
+
+
+def test_a_shell_line_continued_with_a_backslash_is_one_command(tmp_path):
+    # IPython joins `!cmd \` with the lines that follow (79 false TFF001s in tutorial notebooks).
+    cell = "!curl -sSL \\\n    https://example.invalid/data.zip \\\n    -o /tmp/data.zip\nfiles = !ls \\\n  /tmp\n"
+    write(tmp_path, notebook(cell, "import tensorflow as tf\n" + TRACED_PRINT))
+    assert where(findings(tmp_path, ".")) == [("TFF101", 2, 4, 5)]
+    lines, _ = neutralise(["%time y = f(1, \\", "  2)"])
+    assert lines == ["y = f(1, \\", "  2)"]  # a magic that keeps its code keeps the Python continuation

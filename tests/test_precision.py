@@ -331,7 +331,7 @@ def test_lazily_filled_global_is_not_frozen(lint):
     assert lint(source) == []
 
 
-def test_module_level_rebinding_freezes_the_global(lint):
+def test_module_level_rebinding_freezes_the_global(tmp_path):
     source = textwrap.dedent(
         """
         import tensorflow as tf
@@ -346,7 +346,14 @@ def test_module_level_rebinding_freezes_the_global(lint):
         LR = 0.5
         """
     )
-    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF106", 8)]
+    (tmp_path / "lib.py").write_text(source)
+    # As a script: nothing uses `scaled` after the rebinding.
+    assert lint_paths(tmp_path, ["lib.py"]) == []
+    # Imported by another module, which calls it after the import (with LR = 0.5): frozen at 0.1.
+    (tmp_path / "app.py").write_text("import tensorflow as tf\nfrom lib import scaled\n\nscaled(tf.constant(2.0))\n")
+    found = lint_paths(tmp_path, ["lib.py", "app.py"])
+    assert [(f.code, f.start.line) for f in found] == [("TFF106", 8)]
+    assert "(line 11)" in found[0].message
 
 
 def test_numpy_generator_objects_are_frozen(lint):
@@ -566,6 +573,9 @@ PRINT_CASES = [
     ('"value {}".format(x * 2)', "TFF101"),
     ("str(tf.reduce_sum(x))", "TFF101"),
     ('"shape", x.shape, "value", x', "TFF101"),
+    ('"Tracing with", x', "TFF108"),  # the guide's way to see each trace: the symbolic tensor is meant
+    ('f"Retracing step for {x}"', "TFF108"),
+    ('"value", x, "tracing"', "TFF101"),  # only a first argument that says so
 ]
 
 
@@ -598,3 +608,36 @@ def test_autograph_features_that_convert_assert_and_print(lint, options, expecte
         f"@tf.function({options})\ndef step(x):\n    print('value', x)\n    assert x > 0, 'positive'\n    return helper(x)\n"
     )
     assert [f.code for f in lint(source)] == expected
+
+
+def test_one_mutation_is_one_finding_not_also_a_frozen_global(lint):
+    source = (
+        "import tensorflow as tf\n\nhistory = []\nscale = 1.0\n\n\n"
+        "@tf.function\ndef step(x):\n    history.append(x)\n    return x * scale\n\n\n"
+        "def reset():\n    global history, scale\n    history = []\n    scale = 2.0\n"
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF102", 9), ("TFF106", 10)]
+
+
+def test_a_scratch_container_made_anew_by_each_call_is_not_outer_state(lint):
+    # EfficientDet-style endpoints: reset first, filled and read back within the call.
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        class Backbone(tf.keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.a = tf.keras.layers.Dense(4)
+                self.taps = None
+                self.kept = {}
+
+            def call(self, x):
+                self.taps = {"inputs": x}
+                h = self.a(x)
+                self.taps["hidden"] = h
+                self.kept["hidden"] = h
+                return [h, self.taps["hidden"]]
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF102", 15)]

@@ -579,3 +579,42 @@ def test_autograph_lists_feature_does_not_make_a_grown_list_work():
 
     with pytest.raises(ValueError):
         grow(tf.constant(3))
+
+
+def test_tff106_what_freezes_a_global_and_what_does_not(tmp_path):
+    """The top-level orders TFF106 tells apart, run as a script runs them."""
+    script = tmp_path / "script_order.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "seen = []\n"
+        "scale = 2\n"
+        "raw = tf.data.Dataset.from_tensor_slices([1, 2])\n"
+        "doubled = raw.map(lambda s: s * scale)\n"  # traced here, at map()
+        "seen.append(list(doubled.as_numpy_iterator()))\n"
+        "scale = 3\n"
+        "seen.append(list(doubled.as_numpy_iterator()))\n"  # iterated after the rebinding
+        "seen.append(list(raw.map(lambda s: s * scale).as_numpy_iterator()))\n"  # a new map
+        "factor = 1.0\n"
+        "class Scaled(tf.keras.Model):\n"
+        "    def call(self, x):\n"
+        "        return x * factor\n"
+        "eager_first = Scaled()\n"
+        "seen.append(float(eager_first(tf.constant([1.0]))[0]))\n"  # a direct call runs eagerly
+        "factor = 2.0\n"
+        "seen.append(float(eager_first.predict(tf.constant([1.0]), verbose=0)[0]))\n"
+        "predicted_first = Scaled()\n"
+        "seen.append(float(predicted_first.predict(tf.constant([1.0]), verbose=0)[0]))\n"
+        "factor = 3.0\n"
+        "seen.append(float(predicted_first.predict(tf.constant([1.0]), verbose=0)[0]))\n"
+    )
+    namespace = {"__name__": "script_order"}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    assert namespace["seen"] == [
+        [2, 4],  # traced at map() with scale = 2
+        [2, 4],  # frozen: the dataset iterated after the rebinding still multiplies by 2
+        [3, 6],  # a map made after the rebinding sees 3
+        1.0,  # model(x) runs eagerly and traces nothing ...
+        2.0,  # ... so the first predict (the first trace) sees the new value
+        2.0,
+        2.0,  # predict, rebinding, predict: frozen by the first predict's trace
+    ]

@@ -47,7 +47,7 @@ def analyze(
     positions: Positions | None = None,
 ) -> list[Finding]:
     positions = positions or Positions()
-    findings = _traced_code_findings(project, checks, positions)
+    findings = _one_finding_per_cause(_traced_code_findings(project, checks, positions))
     if project_checks:
         loop_calls = LoopCalls(project)
         for check in project_checks:
@@ -57,6 +57,20 @@ def analyze(
                 except RecursionError:
                     continue  # a module too deeply nested for position metadata
     return findings
+
+
+# (rule, rule it defers to): where both start at one place, they report one
+# cause. `history.append(x)` on a rebound global is TFF102 (the mutation), not
+# also TFF106 (the read of `history` that starts it).
+_SAME_CAUSE = (("TFF106", "TFF102"),)
+
+
+def _one_finding_per_cause(findings: list[Finding]) -> list[Finding]:
+    starts = {(f.path, f.start, f.code) for f in findings}
+    return [
+        f for f in findings
+        if not any(f.code == weaker and (f.path, f.start, stronger) in starts for weaker, stronger in _SAME_CAUSE)
+    ]
 
 
 def _traced_code_findings(project: Project, checks: list[Check], positions: Positions) -> list[Finding]:

@@ -156,8 +156,27 @@ def check(
         except OSError as error:
             _fail(f"--output-file {output_file}: {error.strerror or error}")
     else:
-        click.echo(output, nl=False)
+        _write_stdout(output)
     sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
+
+
+def _write_stdout(output: str) -> None:
+    """Like ``--output-file``: a file name that is not UTF-8 is written as its bytes, even to a strict stdout."""
+    try:
+        click.echo(output, nl=False)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        try:
+            data = output.encode(encoding, "surrogateescape")
+        except UnicodeEncodeError:  # characters the console cannot show
+            data = output.encode(encoding, "backslashreplace")
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:  # a text-only stream swapped in: show the names escaped
+            click.echo(output.encode("ascii", "backslashreplace").decode("ascii"), nl=False)
+            return
+        sys.stdout.flush()
+        stream.write(data)
+        stream.flush()
 
 
 @cli.command()

@@ -101,9 +101,16 @@ def find_pyproject(start: Path) -> Path | None:
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and has_table(pyproject):
+        if _is_file(pyproject) and has_table(pyproject):
             return pyproject
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may not search (EACCES): no configuration there
+        return False
 
 
 def has_table(pyproject: Path) -> bool:

@@ -111,12 +111,25 @@ class Project:
         self._dataset_names: dict[int, set[str]] = {}
         self._wrappers: dict[int, TfFunctionOptions | None] = {}
         self._eager: dict[int, bool] = {}
+        self._imported: set[str] | None = None
         self._containers: dict[str, frozenset[str]] = {}
         self._subclasses: dict[str, list[ClassInfo]] | None = None
         self.no_autograph: set[int] = set()  # id(FunctionInfo) of do_not_convert functions
         self.traces: dict[int, Trace] = {}  # id(FunctionInfo) ->
 
     # --- names ---------------------------------------------------------------
+
+    def is_imported(self, module_name: str) -> bool:
+        """Whether another project module imports this one (it is a library, not only a script)."""
+        if self._imported is None:
+            self._imported = {
+                prefix
+                for module in self.modules.values()
+                for imported in module.imports.imported_modules
+                if not imported.startswith(module.name + ".") and imported != module.name
+                for prefix in _prefixes(imported)
+            }
+        return module_name in self._imported
 
     def owns(self, qualified: str) -> bool:
         return self._module_prefix(qualified) is not None
@@ -775,3 +788,8 @@ def _bind_arguments(callee: FunctionInfo, call: CallSite) -> dict[str, Taint]:
     for param in params:
         result.setdefault(param.name, PYTHON)
     return result
+
+
+def _prefixes(dotted: str):
+    parts = dotted.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]

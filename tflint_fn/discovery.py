@@ -117,7 +117,7 @@ class _GitIgnores:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 lines = []
-        self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        self.specs[directory] = _gitignore_spec(lines)
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         for directory, spec in self.specs.items():
@@ -127,6 +127,23 @@ class _GitIgnores:
             if spec.match_file(relative + "/" if is_dir else relative):
                 return True
         return False
+
+
+def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
+    """A ``.gitignore``'s patterns; a pattern pathspec cannot read (a lone ``\\``) is skipped, not an error."""
+    if not lines:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        valid = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except ValueError:
+                continue
+            valid.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
 
 
 def _walk(root: Path, excluded: Excluder, respect_gitignore: bool):

@@ -38,6 +38,13 @@ class Result:
     # display path -> its cells, for the notebooks checked (--show-source)
     notebooks: dict[str, Notebook] = field(default_factory=dict)
 
+    def source_of(self, finding: Finding) -> str | None:
+        """The text ``finding``'s lines count in: its file's, or in a notebook its cell's."""
+        notebook = self.notebooks.get(finding.path)
+        if notebook is None:
+            return self.sources.get(finding.path)
+        return notebook.cell_source(finding.cell) if finding.cell is not None else None
+
 
 def run(
     paths: list[str],

@@ -167,10 +167,17 @@ def neutralise(lines: list[str]) -> tuple[list[str], list[int]]:
         lines = [*lines[:first], "", *lines[first + 1:]]
     result = []
     open_state = _Scanner()
+    continued = False  # the lines after `!cmd \` belong to the command (IPython joins them)
     for index, line in enumerate(lines):
+        if continued:
+            continued = line.endswith("\\")
+            result.append("")
+            continue
         if open_state.at_statement_start():
+            original = line
             line, removed = _neutralise_line(line)
             shifts[index] += removed
+            continued = line != original and removed == 0 and original.endswith("\\")
         result.append(line)
         open_state.feed(line)
     return result, shifts
@@ -311,12 +318,23 @@ def to_cells(finding: Finding, notebooks: dict[str, Notebook]) -> Finding:
     return replace(
         finding,
         cell=cell,
+        message=_MODULE_LINE.sub(lambda match: _cell_line(notebook, int(match.group(1))), finding.message),
         start=Position(start_line, start_column),
         end=Position(end_line, end_column),
         context=_context_in_cells(finding.context, notebooks),
         fix=_fix_in_cells(finding.fix, notebook),
         subject=None,  # --dynamic imports modules from files: a notebook is not one
     )
+
+
+# A message may name another line of the module as "(line N)" (TFF106 names
+# the rebinding): in a notebook that is a cell's line.
+_MODULE_LINE = re.compile(r"\(line (\d+)\)")
+
+
+def _cell_line(notebook: Notebook, line: int) -> str:
+    cell, inside, _ = notebook.locate(line, 1)
+    return f"(cell {cell}, line {inside})"
 
 
 def _context_in_cells(context: TraceContext | None, notebooks: dict[str, Notebook]) -> TraceContext | None:

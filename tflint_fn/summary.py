@@ -149,6 +149,7 @@ class ModuleInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     module_names: set[str] = field(default_factory=set)  # bound at module level
     reassigned_globals: set[str] = field(default_factory=set)  # rebound via `global`
+    toplevel_rebound: set[str] = field(default_factory=set)  # assigned again as the top level runs
     variable_globals: set[str] = field(default_factory=set)  # hold a tf.Variable
     container_globals: set[str] = field(default_factory=set)  # hold a list/dict/set
     false_constants: set[str] = field(default_factory=set)  # `JAX_MODE = False`, never rebound
@@ -171,7 +172,7 @@ class ModuleInfo:
 def summarize(module: ModuleInfo) -> None:
     """Fill ``module`` with its defs, classes, imports and root candidates."""
     _StatementPass(module).run()
-    module.false_constants -= module.reassigned_globals
+    module.false_constants -= module.reassigned_globals | module.toplevel_rebound
     if any(hint in module.source for hint in _ROOT_CALL_HINTS):
         _scan_root_calls(module)
 
@@ -182,26 +183,21 @@ class _StatementPass:
 
     def run(self) -> None:
         self._block(self.module.tree.body, function=None, class_info=None, prefix="")
-        # A name assigned twice at the top level of the module (not in
-        # alternative branches) is rebound there: traced code freezes one value.
-        # A later top-level assignment after a top-level call (which may trace)
-        # changes what traced code already froze; ``P = P.replace(...)`` while
-        # the module is being built up does not.
-        assigned: set[str] = set()
-        called_since: set[str] = set()
+        # A name assigned by two top-level statements (or in a top-level loop)
+        # is rebound as the script runs; whether that can change what a traced
+        # function froze depends on the order (script_order.py, TFF106).
+        seen: set[str] = set()
         for statement in self.module.tree.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 continue
-            for small in statement.body:
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                    called_since |= assigned
-                elif isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                    value = getattr(small, "value", None)
-                    for name in _assigned_names(small):
-                        builds_up = value is not None and _mentions_name(value, name)
-                        if name in called_since and not builds_up:
-                            self.module.reassigned_globals.add(name)
-                        assigned.add(name)
+            assigned = {
+                name for small in find_all(statement, (cst.Assign, cst.AugAssign, cst.AnnAssign), skip=_SCOPES)
+                for name in _assigned_names(small)
+            }
+            if isinstance(statement, (cst.For, cst.While)):
+                self.module.toplevel_rebound |= assigned
+            self.module.toplevel_rebound |= assigned & seen
+            seen |= assigned
 
     def _block(self, statements, function, class_info, prefix, guards=()) -> None:
         for statement in statements:
@@ -311,6 +307,9 @@ def _import_binding(alias: cst.ImportAlias) -> str:
         return alias.asname.name.value
     name = dotted_name(alias.name) or ""
     return name.split(".", 1)[0]
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def _assigned_names(node) -> set[str]:

@@ -20,7 +20,7 @@ import libcst as cst
 from tflint_fn.branches import always_leaves, dead_branch, eager_only_branch, lifts_out_of_graph, narrowed_to_python
 from tflint_fn.names import BUILTIN_NAMES
 from tflint_fn.resolver import External, ProjectName, Resolver, Target
-from tflint_fn.scopes import scan_bindings
+from tflint_fn.scopes import target_names, scan_bindings
 from tflint_fn.summary import FunctionInfo, ModuleInfo
 from tflint_fn.tensors import (
     A_TENSOR,
@@ -94,6 +94,8 @@ class FunctionWalker:
         self.guards: list[tuple[cst.BaseExpression, bool]] = []  # (test, in body?)
         self.loops: list[cst.CSTNode] = []
         self.local_names, self.global_names, self.nonlocal_names = scan_bindings(function)
+        # Names bound by the lambdas and comprehensions the walk is inside.
+        self.inner_scope_names: frozenset[str] = frozenset()
 
     # --- public queries for checks -----------------------------------------
 
@@ -106,7 +108,13 @@ class FunctionWalker:
         return target.qualified if isinstance(target, External) else None
 
     def is_outer_name(self, name: str) -> bool:
-        """True for a name that lives outside this function (global or closure)."""
+        """True for a name that lives outside this function (global or closure).
+
+        A lambda's parameter or a comprehension's target, where the walker
+        stands inside one, is local to it.
+        """
+        if name in self.inner_scope_names:
+            return False
         if name in self.global_names or name in self.nonlocal_names:
             return True
         return name not in self.local_names
@@ -529,8 +537,12 @@ class FunctionWalker:
 
     def _comprehension(self, node) -> None:
         saved = dict(self.env)
+        saved_scope = self.inner_scope_names
         comp = node.for_in
         while comp is not None:
+            bound: set[str] = set()
+            target_names(comp.target, bound)
+            self.inner_scope_names = self.inner_scope_names | bound
             iter_taint = self.expr(comp.iter)
             self._bind(comp.target, _element_taint(comp.iter, iter_taint, self), comp.iter)
             for condition in comp.ifs:
@@ -543,13 +555,21 @@ class FunctionWalker:
         else:
             self.expr(node.elt)
         self.env = saved
+        self.inner_scope_names = saved_scope
 
     def _lambda(self, node: cst.Lambda) -> None:
         saved = dict(self.env)
-        for param in node.params.params:
+        saved_scope = self.inner_scope_names
+        params = [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                params.append(star)
+        for param in params:
             self.env[param.name.value] = PYTHON
+        self.inner_scope_names = self.inner_scope_names | {param.name.value for param in params}
         self.expr(node.body)
         self.env = saved
+        self.inner_scope_names = saved_scope
 
 
 def _origin(node: cst.BaseExpression) -> tuple[str, int] | None:

@@ -12,6 +12,7 @@ from tflint_fn.names import dotted_name
 from tflint_fn.summary import FunctionInfo, is_python_container
 from tflint_fn.tensors import NONE
 from tflint_fn.scopes import scan_bindings
+from tflint_fn.script_order import rebinding_after_first_trace, statement_index, statement_line, top_statements
 
 MUTATING_METHODS = frozenset(
     {
@@ -80,7 +81,22 @@ def prints_tensor_value(node: cst.Call, ctx: CheckContext) -> bool:
     Static information about a tensor (its shape, dtype, name, rank) is a
     real value at trace time, and so is any plainly Python value.
     """
+    if _announces_tracing(node):
+        return False  # `print("Tracing with", x)`: showing the symbolic tensor is the point
     return any(_shows_tensor(arg.value, ctx) for arg in node.args if arg.keyword is None)  # not sep=, end=, file=
+
+
+def _announces_tracing(node: cst.Call) -> bool:
+    """A print that says it is about tracing: TensorFlow's guide prints `"Tracing with", x`
+    to see each trace, and what it shows then (``Tensor("x:0", ...)``) is what is meant."""
+    first = node.args[0].value if node.args and node.args[0].keyword is None else None
+    if isinstance(first, cst.FormattedString):
+        text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
+    elif isinstance(first, cst.SimpleString):
+        text = first.evaluated_value if isinstance(first.evaluated_value, str) else ""
+    else:
+        return False
+    return "trac" in text.lower()
 
 
 _STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "name", "ndim", "rank", "device", "__name__"})
@@ -124,6 +140,8 @@ def _outer_description(target: cst.BaseExpression, ctx: CheckContext) -> str | N
     name = root.value
     walker = ctx.walker
     if name in ("self", "cls") and ctx.trace.function.is_method and target is not root:
+        if _made_anew_each_call(target, ctx):
+            return None  # a scratch container the call starts afresh (`self.endpoints = {}` first)
         return f"`{dotted_name(target) or name}` is state of the object"
     if not walker.is_outer_name(name):
         return None
@@ -137,6 +155,30 @@ def _outer_description(target: cst.BaseExpression, ctx: CheckContext) -> str | N
     if name in ctx.module.module_names or name in walker.global_names:
         return f"`{name}` is a module-level variable"
     return None
+
+
+def _made_anew_each_call(target: cst.BaseExpression, ctx: CheckContext) -> bool:
+    """``self.X`` is given a new container by a statement of this function's own
+    block, at or before the one that holds ``target``: the call's own scratch
+    (written and read back within the call), not state kept between calls."""
+    attribute = target
+    while isinstance(attribute, (cst.Attribute, cst.Subscript)) and not (
+        isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
+    ):
+        attribute = attribute.value
+    function = ctx.trace.function.node
+    if not isinstance(attribute, cst.Attribute) or not isinstance(function, cst.FunctionDef):
+        return False
+    wanted = dotted_name(attribute)
+    fresh = False
+    for statement in function.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and is_python_container(small.value, ctx.module.imports):
+                    fresh = fresh or any(dotted_name(t.target) == wanted for t in small.targets)
+        if any(found is target for found in find_all(statement, type(target))):
+            return fresh
+    return False
 
 
 def _enclosing_binder(name: str, ctx: CheckContext) -> FunctionInfo | None:
@@ -407,18 +449,52 @@ class FrozenGlobal(Check):
     def check(self, node: cst.Name, ctx: CheckContext) -> Iterator[Report]:
         name = node.value
         module = ctx.module
-        if name not in module.reassigned_globals or name in module.variable_globals:
+        in_function = name in module.reassigned_globals
+        if not (in_function or name in module.toplevel_rebound) or name in module.variable_globals:
             return
         if not ctx.walker.is_outer_name(name) or name in ctx.walker.local_names:
             return
         if name in ctx.walker.global_names:
             return  # this function rebinds it: TFF102 reports that
+        if _enclosing_binder(name, ctx) is not None:
+            return  # a closure over the enclosing function's own name, not the module global
+        if in_function:
+            where = "reassigned by a function that can run between calls"
+        else:
+            line = _rebinding_after_first_trace(name, ctx)
+            if line is None:
+                return  # rebound only before the first trace, after the last use, or to the same value
+            where = f"rebound at the top level (line {line}) after the function was first traced"
         yield Report(
             node,
-            f"`{name}` is a module global that is reassigned elsewhere; traced code captures its "
-            "value at the first trace and never sees a new one; if it must change, pass it as an "
-            "argument or keep it in a `tf.Variable`",
+            f"`{name}` is a module global {where}; traced code captures its value at the first trace "
+            "and never sees a new one; if it must change, pass it as an argument or keep it in a `tf.Variable`",
         )
+
+
+def _rebinding_after_first_trace(name: str, ctx: CheckContext) -> int | None:
+    """The line of a top-level rebinding of ``name`` that a later use of the traced root would miss."""
+    root = ctx.trace.root.function
+    module = ctx.module
+    if root.module is not module:
+        return None  # rebound while its module is imported: before anything can trace
+    statements = top_statements(module)
+    outermost = root
+    while outermost.parent is not None:
+        outermost = outermost.parent
+    top_name = (outermost.class_qualname or outermost.qualname).split(".", 1)[0]
+    anchor = None
+    if top_name == "<lambda>":  # a lambda at the top level, traced where it is passed (`ds.map(lambda ...)`)
+        anchor = statement_index(module, outermost.node)
+        if anchor is None:
+            return None
+    keras = ctx.trace.root.kind == "keras"
+    # Imported by other modules: they call it after this top level has run.
+    imported = ctx.project.is_imported(module.name)
+    index = rebinding_after_first_trace(
+        statements, name, {top_name} if anchor is None else set(), anchor, keras, used_after_end=imported
+    )
+    return statement_line(module, index) if index is not None else None
 
 
 class RecursiveTfFunction(Check):

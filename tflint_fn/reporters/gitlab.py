@@ -47,7 +47,7 @@ def fingerprints(result: Result) -> list[str]:
     seen: Counter = Counter()
     prints = []
     for finding in result.findings:
-        text = flagged_text(finding, result.sources.get(finding.path))
+        text = flagged_text(finding, result.source_of(finding))
         # Without source text (a file that could not be decoded), the position is all there is.
         anchor = text or f"{finding.start.line}:{finding.start.column}"
         key = (finding.code, finding.path, finding.function or "", anchor)
@@ -61,6 +61,11 @@ def to_code_quality(result: Result) -> list[dict]:
     issues = []
     for finding, fingerprint in zip(result.findings, fingerprints(result)):
         description = f"{finding.code} [{finding.name}] {finding.message}"
+        lines = {"begin": finding.start.line, "end": finding.end.line}
+        if finding.cell is not None:
+            # A notebook's lines are JSON: point at the file, name the cell.
+            description = f"cell {finding.cell}, line {finding.start.line}, column {finding.start.column}: {description}"
+            lines = {"begin": 1, "end": 1}
         if finding.dynamic is not None:
             description += f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]"
         issues.append(
@@ -73,7 +78,7 @@ def to_code_quality(result: Result) -> list[dict]:
                 "categories": [category(finding)],
                 "location": {
                     "path": finding.path,
-                    "lines": {"begin": finding.start.line, "end": finding.end.line},
+                    "lines": lines,
                 },
             }
         )

@@ -57,7 +57,7 @@ def case_names(findings: list[Finding]) -> list[str]:
 
 
 def _failure_text(finding: Finding) -> str:
-    lines = [f"{finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} [{finding.name}] {finding.message}"]
+    lines = [f"{finding.location()}: {finding.code} [{finding.name}] {finding.message}"]
     if finding.dynamic is not None:
         lines.append(f"dynamic: {finding.dynamic['status']}: {finding.dynamic['evidence']}")
     if finding.context is not None:

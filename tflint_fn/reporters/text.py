@@ -34,12 +34,7 @@ def _finding_lines(finding: Finding, result: Result, show_context: bool, show_so
     if show_context and finding.context is not None:
         yield f"    traced: {finding.context.describe()}"
     if show_source:
-        notebook = result.notebooks.get(finding.path)
-        if notebook is not None:
-            source = notebook.cell_source(finding.cell) if finding.cell is not None else None
-        else:
-            source = result.sources.get(finding.path)
-        yield from _source_excerpt(finding, source)
+        yield from _source_excerpt(finding, result.source_of(finding))
 
 
 def _source_excerpt(finding: Finding, source: str | None):
