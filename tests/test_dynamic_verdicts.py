@@ -115,7 +115,7 @@ def test_identical_functions_in_two_files_keep_their_own_verdicts():
             assert verdict["status"] == "confirmed", (name, verdict)
             assert other not in verdict["evidence"], (name, verdict)
         print_line, append_line = line_of(first, "print("), line_of(first, "history.append")
-        assert verdicts[print_line]["evidence"].startswith(f'`print("tracing step", x)` (line {print_line}) ran 1 time')
+        assert verdicts[print_line]["evidence"].startswith(f'`print("in step", x)` (line {print_line}) ran 1 time')
         assert verdicts[append_line]["evidence"].startswith(f"`history.append(x)` (line {append_line}) ran 1 time")
         numpy_line = line_of(first, "y.numpy()")
         assert f"(at {name}:{numpy_line}, while tracing" in verdicts[numpy_line]["evidence"], verdicts[numpy_line]
@@ -131,7 +131,7 @@ def test_nested_functions_layers_with_arguments_and_picky_inputs_are_reached():
     findings = dynamic_cli(".", cwd=path.parent)
 
     def verdict(text):
-        return findings[("coverage_mod.py", line_of(path, f'print("tracing {text}", '))]["dynamic"]
+        return findings[("coverage_mod.py", line_of(path, f'print("in {text}", '))]["dynamic"]
 
     reached = {
         # a factory: the tf.function it returns is traced with its own probes

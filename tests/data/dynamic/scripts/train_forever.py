@@ -7,7 +7,7 @@ learning_rate = 0.5
 
 @tf.function
 def train_step(x):
-    print("tracing train_step", x)  # TFF101: runs once per trace
+    print("in train_step", x)  # TFF101: runs once per trace
     return x * learning_rate
 
 

@@ -8,7 +8,7 @@ from jobs import settings
 
 class Scale(tf.keras.layers.Layer):
     def call(self, inputs):
-        print("tracing Scale", inputs)  # TFF101
+        print("in Scale", inputs)  # TFF101
         return inputs * settings.FACTOR
 
 

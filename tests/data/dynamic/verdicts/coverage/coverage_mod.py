@@ -7,7 +7,7 @@ import tensorflow as tf
 def make_step(scale):
     @tf.function
     def step(x):
-        print("tracing step", x)
+        print("in step", x)
         return x * scale
 
     return step
@@ -21,7 +21,7 @@ def cached_double(x):
 
         @tf.function
         def double(y):
-            print("tracing double", y)
+            print("in double", y)
             return y * 2
 
         _built["double"] = double
@@ -34,7 +34,7 @@ class Scale(keras.layers.Layer):
         self.factor = factor
 
     def call(self, x):
-        print("tracing Scale", x)
+        print("in Scale", x)
         return x * self.factor
 
 
@@ -44,19 +44,19 @@ class Shift(keras.layers.Layer):
         self.offset = offset
 
     def call(self, x):
-        print("tracing Shift", x)
+        print("in Shift", x)
         return x + self.offset
 
 
 @tf.function
 def repeat(x, times: int):
-    print("tracing repeat", x)
+    print("in repeat", x)
     return tf.add_n([x] * times)
 
 
 @tf.function
 def first_channel(images):
-    print("tracing first_channel", images)
+    print("in first_channel", images)
     return images[:, :, :, 0]
 
 
@@ -65,7 +65,7 @@ def build_from(config):
 
     @tf.function
     def apply(x):
-        print("tracing apply", x)
+        print("in apply", x)
         return x * units
 
     return apply
@@ -78,7 +78,7 @@ class Trainer:
     def make_step(self):
         @tf.function
         def train(x):
-            print("tracing train", x)
+            print("in train", x)
             return x * self.rate
 
         return train

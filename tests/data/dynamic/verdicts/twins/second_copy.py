@@ -7,7 +7,7 @@ history = []
 
 @tf.function
 def step(x):
-    print("tracing step", x)
+    print("in step", x)
     history.append(x)
     return x * 2
 
