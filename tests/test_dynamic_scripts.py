@@ -79,3 +79,10 @@ def test_a_library_module_runs_whole(verdicts):
     verdict = verdicts[("library.py", "TFF102")]
     assert verdict["status"] == "confirmed", verdict
     assert "not run" not in verdict["evidence"]
+
+
+def test_a_superseded_definition_is_skipped_with_its_reason_and_the_last_is_traced(verdicts):
+    first = verdicts[("redefined.py", "TFF101")]
+    assert first["status"] == "skipped" and "a later one of the same name replaces" in first["evidence"]
+    last = verdicts[("redefined.py", "TFF201")]
+    assert last["status"] == "confirmed", last

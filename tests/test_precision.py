@@ -630,14 +630,38 @@ def test_a_scratch_container_made_anew_by_each_call_is_not_outer_state(lint):
                 super().__init__()
                 self.a = tf.keras.layers.Dense(4)
                 self.taps = None
-                self.kept = {}
+                self.kept = []
 
             def call(self, x):
                 self.taps = {"inputs": x}
                 h = self.a(x)
-                self.taps["hidden"] = h
-                self.kept["hidden"] = h
+                self.taps.update(hidden=h)
+                self.kept.append(h)
                 return [h, self.taps["hidden"]]
         """
     )
     assert [(f.code, f.start.line) for f in lint(source)] == [("TFF102", 15)]
+
+
+def test_named_outputs_kept_on_the_layer_by_constant_key_are_not_outer_state(lint):
+    source = textwrap.dedent(
+        """
+        import tensorflow as tf
+
+        class Head(tf.keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = tf.keras.layers.Dense(2)
+                self.endpoints = {}
+                self.seen = {}
+                self.log = []
+
+            def call(self, inputs, step=0):
+                outputs = self.dense(inputs)
+                self.endpoints["head"] = outputs
+                self.seen[step] = outputs
+                self.log.append(outputs)
+                return outputs
+        """
+    )
+    assert [(f.code, f.start.line) for f in lint(source)] == [("TFF102", 15), ("TFF102", 16)]

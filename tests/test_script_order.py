@@ -196,3 +196,50 @@ def test_a_function_that_rebinds_the_global_is_still_reported(lint):
             scale = value
         """))
     assert [f.code for f in found] == ["TFF106"] and "reassigned by a function" in found[0].message
+
+
+def test_every_definition_counts_when_a_later_cell_redefines_it(lint):
+    found = lint(source("""
+        import numpy as np
+
+        class Classifier(tf.keras.Model):
+            def call(self, x):
+                return np.argmax(x, axis=-1)
+
+        @tf.function
+        def step(x):
+            print("loss", x)
+            return x
+
+        step(tf.constant(1.0))
+
+        class Classifier(tf.keras.Model):
+            def call(self, x):
+                return tf.argmax(x, axis=-1)
+
+        @tf.function
+        def step(x):
+            tf.print("loss", x)
+            return x
+        """))
+    assert [(f.code, f.start.line, f.function) for f in found] == [
+        ("TFF203", 8, "Classifier.call"),
+        ("TFF101", 12, "step"),
+    ]
+    # --dynamic would import the last definitions: these findings have no subject to trace.
+    assert all(f.subject is None for f in found)
+
+
+def test_calls_resolve_to_the_definition_in_effect_last(lint):
+    found = lint(source("""
+        def helper(x):
+            return x.numpy()
+
+        def helper(x):
+            return x * 2
+
+        @tf.function
+        def step(x):
+            return helper(x)
+        """))
+    assert found == []

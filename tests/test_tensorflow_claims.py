@@ -618,3 +618,32 @@ def test_tff106_what_freezes_a_global_and_what_does_not(tmp_path):
         2.0,
         2.0,  # predict, rebinding, predict: frozen by the first predict's trace
     ]
+
+
+def test_named_outputs_on_a_layer_are_read_back_within_the_trace():
+    keras = tf.keras
+
+    class Head(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2, kernel_initializer="ones")
+            self.endpoints = {}
+
+        def call(self, inputs):
+            outputs = self.dense(inputs)
+            self.endpoints["head"] = outputs  # overwritten by each trace
+            return outputs
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.head = Head()
+
+        def call(self, inputs):
+            outputs = self.head(inputs)
+            return outputs + self.head.endpoints["head"]  # read back in the same trace
+
+    net = Net()
+    first = net.predict(np.ones((1, 3), np.float32), verbose=0)
+    second = net.predict(np.full((1, 3), 2.0, np.float32), verbose=0)
+    assert first.tolist() == [[6.0, 6.0]] and second.tolist() == [[12.0, 12.0]]

@@ -127,7 +127,8 @@ def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -
         function=trace.function.qualname,
         context=trace_context(trace, positions),
         fix=fix,
-        subject=subject_of(trace.root, positions),
+        # --dynamic imports the module: it gets the last of a name's definitions.
+        subject=None if trace.root.function.superseded else subject_of(trace.root, positions),
     )
 
 

@@ -329,9 +329,9 @@ class Project:
     def find_roots(self) -> list[Trace]:
         roots: list[Trace] = []
         for module in self.modules.values():
-            for function in module.functions.values():
+            for function in (*module.functions.values(), *module.superseded_functions):
                 roots.extend(self._decorator_roots(function))
-            for class_info in module.classes.values():
+            for class_info in (*module.classes.values(), *module.superseded_classes):
                 if not self.is_keras_class(class_info.key):
                     continue
                 autograph = self.keras_autograph(class_info.key)

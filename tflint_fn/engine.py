@@ -202,7 +202,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
 def _targets(project: Project, positions: Positions) -> list[Subject]:
     targets = []
     for trace in project.traces.values():
-        if trace.parent is None:
+        if trace.parent is None and not trace.function.superseded:
             try:
                 targets.append(subject_of(trace, positions))
             except RecursionError:

@@ -32,9 +32,9 @@ class TopStatement:
     defines: bool  # a def or class: it binds a name but runs nothing that could trace
     loops: bool  # a for/while at the top level: runs its body again after itself
     keras_runs: frozenset[str]  # `model.fit(...)`, `.predict(...)`...: what traces a Keras model's methods
-    # (targets, heads) per assignment: `model = Net()` -> ({model}, {Net}); a
-    # def or class -> ({its name}, what its body mentions).
-    derives: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    # (targets, heads, callees) per assignment: `model = Net(cfg)` -> ({model},
+    # {cfg}, {Net}); a def or class -> ({its name}, what its body mentions, {}).
+    derives: tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...] = ()
 
 
 def top_statements(module) -> list[TopStatement]:
@@ -50,7 +50,7 @@ def _summarise(statement: cst.CSTNode, tree: cst.Module) -> TopStatement:
     binds: set[str] = set()
     mentions: set[str] = set()
     keras_runs: set[str] = set()
-    derives: list[tuple[frozenset[str], frozenset[str]]] = []
+    derives: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []
     values: list[tuple[str, str]] = []
     defines = isinstance(statement, (cst.FunctionDef, cst.ClassDef))
     if defines:
@@ -74,7 +74,8 @@ def _summarise(statement: cst.CSTNode, tree: cst.Module) -> TopStatement:
             for target in node.targets:
                 target_names(target.target, targets)
             binds.update(targets)
-            derives.append((frozenset(targets), frozenset(_heads(node.value))))
+            heads, callees = _heads(node.value)
+            derives.append((frozenset(targets), frozenset(heads), frozenset(callees)))
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 values.append((node.targets[0].target.value, tree.code_for_node(node.value)))
         elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
@@ -90,8 +91,13 @@ def _summarise(statement: cst.CSTNode, tree: cst.Module) -> TopStatement:
         return True
 
     if defines:
-        _mentions_only(statement, mentions)
-        derives.append((frozenset(binds), frozenset(mentions)))
+        # What the definition reads: its decorators, parameters (or bases) and
+        # body; not its own name, which it binds.
+        parts = [statement.body, *statement.decorators]
+        parts += [statement.params] if isinstance(statement, cst.FunctionDef) else [*statement.bases, *statement.keywords]
+        for part in parts:
+            _mentions_only(part, mentions)
+        derives.append((frozenset(binds), frozenset(mentions), frozenset()))
     else:
         walk(statement, enter)
     loops = isinstance(statement, (cst.For, cst.While))
@@ -100,25 +106,37 @@ def _summarise(statement: cst.CSTNode, tree: cst.Module) -> TopStatement:
     )
 
 
-def _heads(value: cst.BaseExpression) -> set[str]:
-    """The names a value is made from, as opposed to data read through them.
+def _heads(value: cst.BaseExpression) -> tuple[set[str], set[str]]:
+    """The names a value is made from, as opposed to data read through them,
+    and apart from those the names of what is called to make it.
 
-    ``Net()``, ``ds.batch(8)``, ``tf.function(step)``, ``history.history["loss"]``
-    are made from ``Net``, ``ds``, ``step`` (and ``tf``), ``history``;
-    ``next(iter(ds))`` is an element of ``ds``, made from ``next``.
+    ``ds.batch(8)``, ``tf.function(step)``, ``history.history["loss"]`` are
+    made from ``ds``, ``step``, ``history``; ``Net(cfg)`` from ``cfg``, by
+    calling ``Net``; ``next(iter(ds))`` is an element of ``ds``: made by
+    calling ``next``.
     """
     heads: set[str] = set()
+    callees: set[str] = set()
     if isinstance(value, cst.Call):
-        heads |= _heads(value.func)
-        heads |= {arg.value.value for arg in value.args if isinstance(arg.value, cst.Name)}
+        if isinstance(value.func, cst.Attribute):
+            inner, inner_callees = _heads(value.func.value)  # `ds.batch(8)`: a method of ds
+            heads |= inner
+            callees |= inner_callees
+        else:
+            callees |= _heads(value.func)[0]
+        trains = isinstance(value.func, cst.Attribute) and value.func.attr.value in KERAS_TRACING_METHODS
+        if not trains:  # `history = model.fit(ds)` is data about ds, not made from it
+            heads |= {arg.value.value for arg in value.args if isinstance(arg.value, cst.Name)}
     elif isinstance(value, (cst.Attribute, cst.Subscript)):
-        heads |= _heads(value.value)
+        heads, callees = _heads(value.value)
     elif isinstance(value, cst.Name):
         heads.add(value.value)
     elif isinstance(value, (cst.Tuple, cst.List)):
         for element in value.elements:
-            heads |= _heads(element.value)
-    return heads
+            inner, inner_callees = _heads(element.value)
+            heads |= inner
+            callees |= inner_callees
+    return heads, callees
 
 
 def _mentions_only(node: cst.CSTNode, mentions: set[str]) -> bool:
@@ -184,26 +202,27 @@ KERAS_TRACING_METHODS = frozenset({
 
 
 def rebinding_after_first_trace(
-    statements: list[TopStatement], name: str, root_names: set[str], anchor: int | None = None,
-    keras: bool = False, used_after_end: bool = False,
+    statements: list[TopStatement], name: str, anchor: int, keras: bool = False, used_after_end: bool = False,
 ) -> int | None:
     """The index of a top-level rebinding of ``name`` that can run after the
-    root (reached through ``root_names``, or created and traced by statement
-    ``anchor``) was first traced, and before a later use of it; None when
-    every rebinding is harmless.
+    root was first traced, and before a later use of it; None when every
+    rebinding is harmless.
 
-    ``name = <the same code>`` again is no change. With ``keras``, the root
-    is a Keras method: only a statement that fits, evaluates or predicts with
-    a model that leads to it traces (or uses) it. With ``used_after_end``
-    (a module that other modules import), the root is used again after the
-    top level has run.
+    ``anchor`` is the top-level statement that holds the root: its ``def`` or
+    ``class`` (which binds the name that leads to it), or the statement that
+    creates and traces it (``ds = raw.map(lambda ...)``). Nothing before it
+    can use this definition. ``name = <the same code>`` again is no change.
+    With ``keras``, the root is a Keras method: only a statement that fits,
+    evaluates or predicts with a model that leads to it traces (or uses) it.
+    With ``used_after_end`` (a module that other modules import), the root is
+    used again after the top level has run.
     """
-    leading = set(root_names)
+    leading: set[str] = set()
     used_before = False  # a statement before this one may have traced the root
     last_value: str | None = None
     candidate: int | None = None
     for index, statement in enumerate(statements):
-        touches = index == anchor or bool(statement.mentions & leading) or bool(statement.binds & root_names)
+        touches = index == anchor or bool(statement.mentions & leading)
         runs_root = touches and not statement.defines and (not keras or bool(statement.keras_runs & leading))
         rebinds = name in statement.binds
         if rebinds:
@@ -218,8 +237,10 @@ def rebinding_after_first_trace(
             if candidate is not None and index > candidate:
                 return candidate  # the root is used again after the rebinding
             used_before = True
-        for targets, heads in statement.derives:
-            if index == anchor or heads & leading:
+        for targets, heads, callees in statement.derives:
+            # What a Keras class (or a factory of one) returns is a model that
+            # leads to its methods; what a function returns is data.
+            if index == anchor or heads & leading or (keras and callees & leading):
                 leading |= targets - {name}
             elif targets & leading:
                 leading -= targets  # `ds = other.map(...)`: the name now holds something else

@@ -48,6 +48,9 @@ class FunctionInfo:
     declared_globals: set[str] = field(default_factory=set)
     bindings: tuple | None = None  # cached by walker.scan_bindings
     is_generator: bool | None = None  # cached by contexts.is_generator
+    # Redefined later at the top level (a notebook's next cell): still analysed,
+    # but names resolve to the later definition, and --dynamic imports that one.
+    superseded: bool = False
 
     @property
     def name(self) -> str:
@@ -112,6 +115,7 @@ class ClassInfo:
     qualname: str
     node: cst.ClassDef
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    superseded: bool = False  # redefined later at the top level
 
     @property
     def key(self) -> str:
@@ -157,6 +161,11 @@ class ModuleInfo:
     rng_globals: set[str] = field(default_factory=set)  # hold a NumPy/Python random generator
     root_candidates: list[RootCandidate] = field(default_factory=list)
     lambdas: dict[int, FunctionInfo] = field(default_factory=dict)  # id(node) ->
+    # Top-level functions and classes that a later top-level def/class of the
+    # same name replaces: every definition counts (a notebook redefines its
+    # model cell after cell), though names resolve to the last one.
+    superseded_functions: list[FunctionInfo] = field(default_factory=list)
+    superseded_classes: list[ClassInfo] = field(default_factory=list)
     # Every for/while statement, outermost first, with the function holding it (None: module level).
     loops: list[tuple[FunctionInfo | None, cst.For | cst.While]] = field(default_factory=list)
 
@@ -223,6 +232,10 @@ class _StatementPass:
                 class_qualname=class_info.qualname if class_info else None,
                 parent=function,
             )
+            if function is None and class_info is None and qualname in module.functions:
+                earlier = module.functions[qualname]
+                earlier.superseded = True
+                module.superseded_functions.append(earlier)
             if qualname not in module.functions or not info.is_property:
                 module.functions[qualname] = info
             if class_info is not None and (node.name.value not in class_info.methods or not info.is_property):
@@ -235,6 +248,12 @@ class _StatementPass:
         elif isinstance(node, cst.ClassDef):
             qualname = prefix + node.name.value
             info = ClassInfo(module, qualname, node)
+            if function is None and class_info is None and qualname in module.classes:
+                earlier = module.classes[qualname]
+                earlier.superseded = True
+                for method in earlier.methods.values():
+                    method.superseded = True
+                module.superseded_classes.append(earlier)
             module.classes[qualname] = info
             if function is None and class_info is None:
                 module.module_names.add(node.name.value)

@@ -299,6 +299,8 @@ class OuterStateMutation(Check):
                         )
                 elif isinstance(element, cst.Subscript):
                     container = element.value
+                    if action == "assignment" and not isinstance(node, cst.AugAssign) and _keyed_endpoint(element):
+                        continue  # `self.endpoints["head"] = x`: one slot per key, overwritten by each trace
                     why = _outer_description(container, ctx)
                     if why is None or ctx.guarded_by(container) or not _holds_python_container(container, ctx):
                         continue
@@ -311,6 +313,18 @@ class OuterStateMutation(Check):
                         f"{verb} `{dotted_name(container) or 'the container'}` runs once, at trace "
                         f"time, not on every call ({why}); return the values instead",
                     )
+
+
+def _keyed_endpoint(target: cst.Subscript) -> bool:
+    """``self.X["name"] = value``: a map of named outputs on the object (EfficientNet's
+    ``endpoints``). Each trace overwrites the same slots with its own tensors,
+    which code in the same trace reads back; it does not grow per trace."""
+    root = _receiver_root(target.value)
+    if not (isinstance(root, cst.Name) and root.value == "self" and isinstance(target.value, cst.Attribute)):
+        return False
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    return isinstance(target.slice[0].slice.value, (cst.SimpleString, cst.Integer))
 
 
 def _flatten(target: cst.BaseExpression):
@@ -478,22 +492,17 @@ def _rebinding_after_first_trace(name: str, ctx: CheckContext) -> int | None:
     module = ctx.module
     if root.module is not module:
         return None  # rebound while its module is imported: before anything can trace
-    statements = top_statements(module)
     outermost = root
     while outermost.parent is not None:
         outermost = outermost.parent
-    top_name = (outermost.class_qualname or outermost.qualname).split(".", 1)[0]
-    anchor = None
-    if top_name == "<lambda>":  # a lambda at the top level, traced where it is passed (`ds.map(lambda ...)`)
-        anchor = statement_index(module, outermost.node)
-        if anchor is None:
-            return None
+    # The def or class that holds the root, or the statement passing a lambda (`ds.map(lambda ...)`).
+    anchor = statement_index(module, outermost.node)
+    if anchor is None:
+        return None
     keras = ctx.trace.root.kind == "keras"
     # Imported by other modules: they call it after this top level has run.
     imported = ctx.project.is_imported(module.name)
-    index = rebinding_after_first_trace(
-        statements, name, {top_name} if anchor is None else set(), anchor, keras, used_after_end=imported
-    )
+    index = rebinding_after_first_trace(top_statements(module), name, anchor, keras, used_after_end=imported)
     return statement_line(module, index) if index is not None else None
 
 

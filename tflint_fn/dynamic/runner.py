@@ -135,6 +135,8 @@ def _root_of(path: Path, module: str) -> Path:
     return root
 
 
+_REDEFINED = ("in a definition that a later one of the same name replaces: --dynamic imports the module, "
+              "which holds only the last")
 _IN_NOTEBOOK = ("in a notebook: --dynamic imports modules from files, not notebooks "
                 "(`jupyter nbconvert --to script` makes a module of it)")
 
@@ -576,6 +578,8 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
             verdict = outcomes.get(key, {}).get("results", {}).get(str(index))
         if verdict is None and finding.cell is not None:
             verdict = {"status": "skipped", "evidence": _IN_NOTEBOOK}
+        if verdict is None and finding.subject is None and finding.context is not None:
+            verdict = {"status": "skipped", "evidence": _REDEFINED}
         if verdict is None:
             verdict = (
                 {"status": "skipped", "evidence": "not about traced code"} if finding.subject is None
