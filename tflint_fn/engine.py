@@ -189,6 +189,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
             for file in files if file.display_path in notebooks
             for finding in cell_failure_findings(notebooks[file.display_path], file.display_path)
             if finding.code in file_settings[file.display_path].enabled
+            and not file_settings[file.display_path].ignored_for(file.path, finding.code)
         ]
         result.findings = sorted([*(to_cells(f, notebooks) for f in result.findings), *failures], key=lambda f: f.sort_key)
         result.suppressed = sorted((to_cells(f, notebooks) for f in result.suppressed), key=lambda f: f.sort_key)

@@ -8,10 +8,14 @@ after the last use nobody sees the frozen one. This module answers that
 question for one global and one traced root, from the top-level statements
 alone: which names each binds, which it mentions, and whether it is a loop.
 
-A statement "uses" the root when it mentions a name that leads to it: the
-root's own name (or its class's), or a name bound by an earlier statement
-that mentions one (``model = Net()`` makes ``model`` lead to ``Net.call``).
-A ``def``/``class`` passes the link on to its own name but runs nothing.
+Nothing before the statement that holds the root (its ``def`` or ``class``,
+or the ``ds.map(lambda ...)`` that traces it) can use it. From there on, a
+statement "uses" the root when it mentions a name that leads to it: the name
+that statement binds, or one bound from such a name (``fast = step``,
+``ds2 = ds.batch(8)``, ``model = Net()`` for a Keras class, whose instances
+lead to its methods). What a function returns is data, not a way to the
+root. A ``def``/``class`` passes the link on to its own name but runs
+nothing; rebinding a leading name to something else cuts the link.
 """
 
 from __future__ import annotations
