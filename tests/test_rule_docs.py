@@ -5,6 +5,7 @@ example must give findings of exactly that rule, on exactly the lines marked
 with a trailing ``# TFFnnn`` comment; a good example must give none at all.
 """
 
+import json
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from tflint_fn.rule_docs import examples
 RULE_DIR = REPO / "rules"
 DOCS = sorted(RULE_DIR.glob("TFF*.md"))
 CASES = [
-    pytest.param(doc.stem, example, id=f"{doc.stem}-{example.kind}-line{example.first_line}")
+    pytest.param(doc.stem, example, id=f"{doc.stem}-{example.kind}{'-notebook' if example.notebook else ''}-line{example.first_line}")
     for doc in DOCS
     for example in examples(doc.read_text(encoding="utf-8"))
 ]
@@ -54,8 +55,30 @@ OPT_IN_FLAGS = {"TFF002": {"report_unused_suppressions": True}, "TFF108": {"exte
 DYNAMIC_ONLY = {"TFF900"}
 
 
+def _notebook(cells: list[str]) -> str:
+    return json.dumps({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}},
+        "cells": [{"cell_type": "code", "metadata": {}, "source": cell, "outputs": [], "execution_count": None}
+                  for cell in cells],
+    })
+
+
+def _marked_cell_lines(cells: list[str], code: str) -> set[tuple[int, int]]:
+    return {(number, line) for number, cell in enumerate(cells, 1) for line in _marked_lines(cell, code)}
+
+
 @pytest.mark.parametrize("code, example", CASES)
 def test_example(tmp_path, code, example):
+    if example.notebook:
+        # A notebook example: its cells, lint as a notebook; markers give (cell, line).
+        cells = example.cells()
+        findings = lint_source(tmp_path, _notebook(cells), "example.ipynb", **OPT_IN_FLAGS.get(code, {}))
+        if example.kind == "good" or code in DYNAMIC_ONLY:
+            assert findings == [], [f"cell {f.cell}:{f.start.line}: {f.code} {f.message}" for f in findings]
+            return
+        assert findings and {f.code for f in findings} == {code}, [f"{f.cell}:{f.start.line}: {f.code}" for f in findings]
+        assert {(f.cell, f.start.line) for f in findings} == _marked_cell_lines(cells, code)
+        return
     findings = lint_source(tmp_path, example.code, **OPT_IN_FLAGS.get(code, {}))
     if code in DYNAMIC_ONLY:
         assert findings == [], [f"{f.start.line}: {f.code} {f.message}" for f in findings]

@@ -24,10 +24,26 @@ class Example:
     kind: str  # "bad" | "good"
     code: str
     first_line: int  # line of the fence in the Markdown file
+    # A notebook (fence info "python notebook"): its code cells, split at `# %%` lines.
+    notebook: bool = False
+
+    def cells(self) -> list[str]:
+        cells, current = [], []
+        for line in self.code.splitlines():
+            if line.strip() == NOTEBOOK_CELL_MARK:
+                cells.append("".join(current))
+                current = []
+            else:
+                current.append(line + "\n")
+        cells.append("".join(current))
+        return [cell for cell in cells if cell.strip()]
+
+
+NOTEBOOK_CELL_MARK = "# %%"
 
 
 _HEADING = re.compile(r"^##\s+(.*)$")
-_FENCE = re.compile(r"^```(\w*)\s*$")
+_FENCE = re.compile(r"^```(\w*)(?:\s+(notebook))?\s*$")
 
 
 def examples(text: str) -> list[Example]:
@@ -51,6 +67,6 @@ def examples(text: str) -> list[Example]:
                 body.append(lines[index])
                 index += 1
             if section is not None and fence.group(1) in ("python", "py"):
-                found.append(Example(section, "\n".join(body) + "\n", start + 1))
+                found.append(Example(section, "\n".join(body) + "\n", start + 1, fence.group(2) is not None))
         index += 1
     return found
