@@ -199,7 +199,8 @@ def _write_examples(folder: Path, kind: str, codes=None) -> dict[str, str]:
         if codes is not None and doc.stem not in codes:
             continue
         for example in examples(doc.read_text(encoding="utf-8")):
-            if example.kind == kind:
+            # A notebook example is not a module --dynamic can import (its findings are skipped, said so).
+            if example.kind == kind and not example.notebook:
                 name = f"{doc.stem.lower()}_{kind}_{example.first_line}"
                 (folder / f"{name}.py").write_text(example.code, encoding="utf-8")
                 written[name] = doc.stem
