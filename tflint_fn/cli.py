@@ -98,11 +98,6 @@ def check(
         _fail("--jobs and --examples only apply with --dynamic")
     if dynamic and stdin is not None:
         _fail("--dynamic cannot check stdin: the worker imports modules from files")
-    if dynamic and not show_settings:
-        from tflint_fn.dynamic.runner import INSTALL_HINT, tensorflow_available
-
-        if not tensorflow_available():
-            _fail(f"--dynamic needs TensorFlow, from the `dynamic` extra: {INSTALL_HINT}")
     try:
         forced = None
         if config_path is not None:
@@ -122,17 +117,21 @@ def check(
         if show_settings:
             click.echo(config_module.describe(settings), nl=False)
             return
-        result = run(
-            paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
-            cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
-        )
         if dynamic:
+            # Settings first: a bad `dynamic` table is reported with or without TensorFlow.
             from tflint_fn.dynamic import runner as dynamic_runner
 
             options = dynamic_runner.options_from(
                 settings.dynamic, settings.root or cwd, jobs, examples_path,
                 progress=output_format == "text" and not output_file and sys.stderr.isatty(),
             )
+            if not dynamic_runner.tensorflow_available():
+                _fail(f"--dynamic needs TensorFlow, from the `dynamic` extra: {dynamic_runner.INSTALL_HINT}")
+        result = run(
+            paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
+            cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
+        )
+        if dynamic:
             result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)
     except (config_module.ConfigError, DiscoveryError, DynamicError) as error:
         _fail(str(error))
