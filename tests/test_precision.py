@@ -576,14 +576,17 @@ PRINT_CASES = [
     ('"Tracing with", x', "TFF108"),  # the guide's way to see each trace: the symbolic tensor is meant
     ('f"Retracing step for {x}"', "TFF108"),
     ('"value", x, "tracing"', "TFF101"),  # only a first argument that says so
+    ("features", "TFF101"),  # a dict built in the function: it holds symbolic tensors
+    ("names", "TFF108"),  # a module-level list of strings: a Python value
 ]
 
 
 @pytest.mark.parametrize("arguments, code", PRINT_CASES)
 def test_print_of_a_tensor_is_tff101_and_of_static_facts_tff108(lint, arguments, code):
     source = (
-        "import tensorflow as tf\n\nlayers = [1, 2]\n\n\n"
+        "import tensorflow as tf\n\nlayers = [1, 2]\nnames = ['a', 'b']\n\n\n"
         "@tf.function\ndef step(x, training=False):\n"
+        "    features = {}\n    features['x'] = x\n"
         f"    print({arguments})\n"
         "    return x\n"
     )

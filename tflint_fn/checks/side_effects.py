@@ -123,7 +123,21 @@ def _shows_tensor(expression: cst.BaseExpression, ctx: CheckContext) -> bool:
         if ctx.qualified(function) in ("str", "repr", "format"):
             return any(_shows_tensor(arg.value, ctx) for arg in expression.args[:1])
     taint = ctx.taint(expression)
+    if isinstance(expression, cst.Name) and not taint.is_tensorish and _local_container(expression.value, ctx):
+        return True  # a dict or list built here, usually of tensors: `print(features)` shows symbolic ones
     return taint.is_tensorish and taint.kind is None
+
+
+def _local_container(name: str, ctx: CheckContext) -> bool:
+    """``name`` is given a list/dict/set display (or constructor) in this function."""
+    node = ctx.trace.function.node
+    if name not in ctx.walker.local_names or not isinstance(node, cst.FunctionDef):
+        return False
+    return any(
+        is_python_container(assign.value, ctx.module.imports)
+        for assign in find_all(node.body, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)
+    )
 
 
 def _receiver_root(node: cst.BaseExpression) -> cst.BaseExpression:
