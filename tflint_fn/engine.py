@@ -15,7 +15,7 @@ from tflint_fn.contexts import Project
 from tflint_fn.discovery import SourceFile, discover, display_path, module_name
 from tflint_fn.findings import Finding, Position, Subject
 from tflint_fn.names import ImportTable, resolve_relative
-from tflint_fn.notebooks import MAX_NOTEBOOK_BYTES, Notebook, cell_failure_findings, is_notebook, load_notebook, to_cells
+from tflint_fn.notebooks import MAX_NOTEBOOK_BYTES, Notebook, is_notebook, load_notebook, to_cells
 from tflint_fn.parsing import MAX_FILE_BYTES, FileGone, ParseFailure, decode, parse, read_source, syntax_error, too_large
 from tflint_fn.summary import ModuleInfo, summarize
 from tflint_fn.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
@@ -185,11 +185,11 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
     result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
     if notebooks:
         failures = [
-            finding
+            _parse_finding(file, ParseFailure(failure.reason, failure.line, failure.column), cell=failure.cell)
             for file in files if file.display_path in notebooks
-            for finding in cell_failure_findings(notebooks[file.display_path], file.display_path)
-            if finding.code in file_settings[file.display_path].enabled
-            and not file_settings[file.display_path].ignored_for(file.path, finding.code)
+            for failure in notebooks[file.display_path].failures
+            if PARSE_ERROR.code in file_settings[file.display_path].enabled
+            and not file_settings[file.display_path].ignored_for(file.path, PARSE_ERROR.code)
         ]
         result.findings = sorted([*(to_cells(f, notebooks) for f in result.findings), *failures], key=lambda f: f.sort_key)
         result.suppressed = sorted((to_cells(f, notebooks) for f in result.suppressed), key=lambda f: f.sort_key)
@@ -287,7 +287,8 @@ def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | 
     return module
 
 
-def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
+def _parse_finding(file: SourceFile, failure: ParseFailure, cell: int | None = None) -> Finding:
+    """TFF001; in a notebook, ``cell`` is the code cell and the position is inside it."""
     position = Position(failure.line, failure.column)
     return Finding(
         code=PARSE_ERROR.code,
@@ -297,6 +298,7 @@ def _parse_finding(file: SourceFile, failure: ParseFailure) -> Finding:
         path=file.display_path,
         start=position,
         end=position,
+        cell=cell,
     )
 
 

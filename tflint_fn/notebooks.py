@@ -25,7 +25,6 @@ import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tflint_fn.checks import PARSE_ERROR
 from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, TraceContext
 from tflint_fn.parsing import ParseFailure
 
@@ -361,19 +360,3 @@ def _fix_in_cells(fix: Fix | None, notebook: Notebook) -> Fix | None:
         edits.append(Edit(Position(start_line, start_column), Position(end_line, end_column), edit.content, cell))
     return replace(fix, edits=tuple(edits))
 
-
-def cell_failure_findings(notebook: Notebook, path: str) -> list[Finding]:
-    """TFF001 for each code cell that could not be read or parsed."""
-    return [
-        Finding(
-            code=PARSE_ERROR.code,
-            name=PARSE_ERROR.name,
-            severity=PARSE_ERROR.severity,
-            message=failure.reason,
-            path=path,
-            start=Position(failure.line, failure.column),
-            end=Position(failure.line, failure.column),
-            cell=failure.cell,
-        )
-        for failure in notebook.failures
-    ]
