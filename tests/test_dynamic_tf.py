@@ -20,7 +20,7 @@ pytestmark = pytest.mark.tensorflow
 
 from tests.conftest import REPO  # noqa: E402
 from tflint_fn.dynamic.runner import Options, Stats, run_jobs  # noqa: E402
-from tflint_fn.rule_docs import examples  # noqa: E402
+from tflint_fn.reporters.rule_docs import examples  # noqa: E402
 
 DATA = REPO / "tests" / "data" / "dynamic"
 SCHEMA = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_text())

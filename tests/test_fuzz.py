@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tflint_fn.config import FileConfig, resolve_settings
-from tflint_fn.contexts import Project, TfFunctionOptions
+from tflint_fn.project.traces import Project, TfFunctionOptions
 from tflint_fn.engine import run
 
 EXAMPLES = int(os.environ.get("TFLINT_FN_FUZZ_EXAMPLES", "60"))

@@ -8,7 +8,7 @@ test fails when that mutant is applied.
 import json
 import textwrap
 
-from tflint_fn.suppressions import is_suppressed, line_suppressions, matches
+from tflint_fn.checks.suppressions import is_suppressed, line_suppressions, matches
 
 
 def codes_and_lines(findings):
@@ -202,7 +202,7 @@ def test_append_look_alikes_are_quiet(lint):
 
 def test_debugging_asserts_return_no_tensor():
     """tensors._tensorflow_call: `tf.debugging.assert_*` returns an op, not a tensor."""
-    from tflint_fn.tensors import A_TENSOR, PYTHON, taint_of_api_call
+    from tflint_fn.function.tensors import A_TENSOR, PYTHON, taint_of_api_call
 
     assert taint_of_api_call("tensorflow.debugging.assert_equal") == PYTHON
     assert taint_of_api_call("tensorflow.debugging.assert_greater") == PYTHON

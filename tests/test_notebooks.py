@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO, run_cli
-from tflint_fn.notebooks import load_notebook, neutralise
+from tflint_fn.sources.notebooks import load_notebook, neutralise
 
 SCHEMA = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_text())
 

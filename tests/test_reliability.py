@@ -157,7 +157,7 @@ def test_device_named_on_the_command_line(tmp_path):
 
 
 def test_oversized_file_is_tff001_not_an_internal_error(tmp_path):
-    from tflint_fn.parsing import MAX_FILE_BYTES
+    from tflint_fn.sources.parsing import MAX_FILE_BYTES
 
     with open(tmp_path / "huge.py", "wb") as handle:
         handle.write(b"import tensorflow as tf\n")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import REPO, lint_source
 from tflint_fn.checks import RULES
-from tflint_fn.rule_docs import examples
+from tflint_fn.reporters.rule_docs import examples
 
 RULE_DIR = REPO / "rules"
 DOCS = sorted(RULE_DIR.glob("TFF*.md"))

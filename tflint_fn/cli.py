@@ -73,7 +73,7 @@ def check(
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
-    from tflint_fn.discovery import DiscoveryError
+    from tflint_fn.sources.discovery import DiscoveryError
     from tflint_fn.dynamic import DynamicError
     from tflint_fn.engine import run
     from tflint_fn.reporters import REPORTERS
@@ -185,7 +185,7 @@ def _write_stdout(output: str) -> None:
 def rule(code, list_all, output_format) -> None:
     """Show a rule's documentation (by code or name), or list all rules."""
     from tflint_fn.checks import RULES, lookup
-    from tflint_fn.rule_docs import doc_path
+    from tflint_fn.reporters.rule_docs import doc_path
 
     if list_all or code is None:
         rules = sorted(RULES.values(), key=lambda r: r.code)
@@ -239,7 +239,7 @@ def _rule_json(info) -> dict:
 
 
 def _read_stdin() -> bytes:
-    from tflint_fn.parsing import MAX_FILE_BYTES
+    from tflint_fn.sources.parsing import MAX_FILE_BYTES
 
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # a text stream that was swapped in (tests, embedding)

@@ -4,46 +4,24 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from tflint_fn.analysis import Positions, analyze, subject_of
+from tflint_fn.checks.run import Positions, analyze, subject_of
 from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, PROJECT_CHECKS, RULES, UNUSED_SUPPRESSION
 from tflint_fn.cache import ResultCache, cache_key, content_hash
 from tflint_fn.config import Settings, SettingsResolver, describe
-from tflint_fn.contexts import Project
-from tflint_fn.discovery import SourceFile, discover, display_path, module_name
-from tflint_fn.findings import Finding, Position, Subject
-from tflint_fn.names import ImportTable, resolve_relative
-from tflint_fn.notebooks import MAX_NOTEBOOK_BYTES, Notebook, is_notebook, load_notebook, to_cells
-from tflint_fn.parsing import MAX_FILE_BYTES, FileGone, ParseFailure, decode, parse, read_source, syntax_error, too_large
-from tflint_fn.summary import ModuleInfo, summarize
-from tflint_fn.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
+from tflint_fn.project.traces import Project
+from tflint_fn.sources.discovery import SourceFile, discover, display_path, module_name
+from tflint_fn.findings import Finding, Position, Result, Subject
+from tflint_fn.model.names import ImportTable, resolve_relative
+from tflint_fn.sources.notebooks import MAX_NOTEBOOK_BYTES, Notebook, is_notebook, load_notebook, to_cells
+from tflint_fn.sources.parsing import MAX_FILE_BYTES, FileGone, ParseFailure, decode, parse, read_source, syntax_error, too_large
+from tflint_fn.model.summary import ModuleInfo, summarize
+from tflint_fn.checks.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
 
 # A file that mentions none of these (nor a configured graph decorator) cannot
 # hold traced code by itself; it is parsed only if traced code imports it.
 _RELEVANT_WORDS = ("tensorflow", "keras")
-
-
-@dataclass
-class Result:
-    findings: list[Finding]
-    files: int
-    suppressed: list[Finding]
-    sources: dict[str, str]  # display path -> text, for --show-source
-    # Every traced root the analysis found, for --dynamic (empty from the cache).
-    targets: list[Subject] = field(default_factory=list)
-    # Why the result cache was not used, for one warning on stderr.
-    cache_refused: str | None = None
-    # display path -> its cells, for the notebooks checked (--show-source)
-    notebooks: dict[str, Notebook] = field(default_factory=dict)
-
-    def source_of(self, finding: Finding) -> str | None:
-        """The text ``finding``'s lines count in: its file's, or in a notebook its cell's."""
-        notebook = self.notebooks.get(finding.path)
-        if notebook is None:
-            return self.sources.get(finding.path)
-        return notebook.cell_source(finding.cell) if finding.cell is not None else None
 
 
 def run(

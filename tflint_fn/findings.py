@@ -188,3 +188,24 @@ class Finding:
         if self.dynamic is not None:
             data["dynamic"] = self.dynamic
         return data
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    files: int
+    suppressed: list[Finding]
+    sources: dict[str, str]  # display path -> text, for --show-source
+    # Every traced root the analysis found, for --dynamic (empty from the cache).
+    targets: list[Subject] = field(default_factory=list)
+    # Why the result cache was not used, for one warning on stderr.
+    cache_refused: str | None = None
+    # display path -> its cells, for the notebooks checked (--show-source)
+    notebooks: dict = field(default_factory=dict)  # of sources.notebooks.Notebook
+
+    def source_of(self, finding: Finding) -> str | None:
+        """The text ``finding``'s lines count in: its file's, or in a notebook its cell's."""
+        notebook = self.notebooks.get(finding.path)
+        if notebook is None:
+            return self.sources.get(finding.path)
+        return notebook.cell_source(finding.cell) if finding.cell is not None else None

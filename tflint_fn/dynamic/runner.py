@@ -601,7 +601,7 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
 
 def _suppressed(finding: Finding, source: str | None) -> bool:
     """``# noqa: TFF900`` on the line TensorFlow raised at."""
-    from tflint_fn.suppressions import is_suppressed, line_suppressions
+    from tflint_fn.checks.suppressions import is_suppressed, line_suppressions
 
     if source is None:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tflint_fn.engine import Result
+from tflint_fn.findings import Result
 from tflint_fn.findings import printable
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections import Counter
 
-from tflint_fn.engine import Result
+from tflint_fn.findings import Result
 from tflint_fn.findings import Finding, printable_tree
 
 # GitLab's scale is info < minor < major < critical < blocker. A finding that

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import PurePosixPath
 
-from tflint_fn.engine import Result
+from tflint_fn.findings import Result
 from tflint_fn.findings import Finding, printable
 
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tflint_fn.engine import Result
+from tflint_fn.findings import Result
 from tflint_fn.findings import Finding
 
 

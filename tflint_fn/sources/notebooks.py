@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, TraceContext
-from tflint_fn.parsing import ParseFailure
+from tflint_fn.sources.parsing import ParseFailure
 
 # Notebooks carry their outputs (images, tables): allow more than a module.
 MAX_NOTEBOOK_BYTES = 128 * 1024 * 1024

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tflint_fn.names import dotted_name
-from tflint_fn.tensors import TENSOR
+from tflint_fn.model.names import dotted_name
+from tflint_fn.function.tensors import TENSOR
 
 
 _PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})

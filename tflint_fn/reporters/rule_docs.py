@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_PACKAGED = Path(__file__).parent / "rules"
-_SOURCE_TREE = Path(__file__).parent.parent / "rules"
+_PACKAGED = Path(__file__).parent.parent / "rules"
+_SOURCE_TREE = Path(__file__).parent.parent.parent / "rules"
 
 
 def rules_dir() -> Path:

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from tflint_fn.branches import always_leaves, dead_branch, eager_only_branch, lifts_out_of_graph, narrowed_to_python
-from tflint_fn.names import BUILTIN_NAMES
-from tflint_fn.resolver import External, ProjectName, Resolver, Target
-from tflint_fn.scopes import target_names, scan_bindings
-from tflint_fn.summary import FunctionInfo, ModuleInfo
-from tflint_fn.tensors import (
+from tflint_fn.function.branches import always_leaves, dead_branch, eager_only_branch, lifts_out_of_graph, narrowed_to_python
+from tflint_fn.model.names import BUILTIN_NAMES
+from tflint_fn.model.resolver import External, ProjectName, Resolver, Target
+from tflint_fn.model.scopes import target_names, scan_bindings
+from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.function.tensors import (
     A_TENSOR,
     MAYBE,
     MAYBE_TENSOR,

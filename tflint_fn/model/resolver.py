@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from tflint_fn.names import BUILTIN_NAMES, canonical, dotted_name
-from tflint_fn.summary import FunctionInfo, ModuleInfo
+from tflint_fn.model.names import BUILTIN_NAMES, canonical, dotted_name
+from tflint_fn.model.summary import FunctionInfo, ModuleInfo
 
 
 @dataclass(frozen=True, slots=True)

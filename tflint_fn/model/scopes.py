@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
-from tflint_fn.cstwalk import walk
-from tflint_fn.names import dotted_name
-
-if TYPE_CHECKING:
-    from tflint_fn.summary import FunctionInfo
+from tflint_fn.sources.cstwalk import walk
+from tflint_fn.model.names import dotted_name
 
 
-def scan_bindings(function: "FunctionInfo") -> tuple[set[str], set[str], set[str]]:
-    """Names bound in a function's own scope, and those it declares global/nonlocal."""
+def scan_bindings(function) -> tuple[set[str], set[str], set[str]]:
+    """Names bound in a ``summary.FunctionInfo``'s own scope, and those it declares global/nonlocal."""
     if function.bindings is None:
         bound = {param.name for param in function.params()}
         declared_global: set[str] = set()
