@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tflint_fn.config import FileConfig, resolve_settings
-from tflint_fn.project.traces import Project, TfFunctionOptions
 from tflint_fn.engine import run
+from tflint_fn.project.traces import Project, TfFunctionOptions
 
 EXAMPLES = int(os.environ.get("TFLINT_FN_FUZZ_EXAMPLES", "60"))
 REPO = Path(__file__).resolve().parent.parent

@@ -211,7 +211,6 @@ def test_pre_commit_hook_with_the_real_tool(tmp_path):
 
 def test_pre_commit_hook_installs_no_tensorflow():
     import tomllib
-
     import yaml
 
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())

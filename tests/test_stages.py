@@ -5,11 +5,11 @@ import os
 import libcst as cst
 import pytest
 
-from tflint_fn.sources.discovery import DiscoveryError, discover, module_name
-from tflint_fn.model.names import ImportTable, canonical
-from tflint_fn.sources.parsing import ParseFailure, decode, parse
 from tflint_fn.checks.suppressions import is_suppressed, line_suppressions
 from tflint_fn.function.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, taint_of_api_call
+from tflint_fn.model.names import ImportTable, canonical
+from tflint_fn.sources.discovery import DiscoveryError, discover, module_name
+from tflint_fn.sources.parsing import ParseFailure, decode, parse
 
 
 @pytest.mark.parametrize(

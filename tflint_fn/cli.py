@@ -73,12 +73,12 @@ def check(
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
-    from tflint_fn.sources.discovery import DiscoveryError
     from tflint_fn.dynamic import DynamicError
     from tflint_fn.engine import run
     from tflint_fn.reporters import REPORTERS
-    from tflint_fn.reporters.text import render_statistics_text
     from tflint_fn.reporters.json import statistics_document
+    from tflint_fn.reporters.text import render_statistics_text
+    from tflint_fn.sources.discovery import DiscoveryError
 
     cwd = Path.cwd()
     paths = list(paths) or ["."]

@@ -6,18 +6,45 @@ import gc
 import re
 from pathlib import Path
 
-from tflint_fn.checks.run import Positions, analyze, subject_of
-from tflint_fn.checks import ALL_CHECKS, PARSE_ERROR, PROJECT_CHECKS, RULES, UNUSED_SUPPRESSION
 from tflint_fn.cache import ResultCache, cache_key, content_hash
+from tflint_fn.checks import (
+    ALL_CHECKS,
+    PARSE_ERROR,
+    PROJECT_CHECKS,
+    RULES,
+    UNUSED_SUPPRESSION,
+)
+from tflint_fn.checks.run import Positions, analyze, subject_of
+from tflint_fn.checks.suppressions import (
+    ALL,
+    line_suppressions,
+    matches,
+    skips_file,
+    suppressing_entries,
+)
 from tflint_fn.config import Settings, SettingsResolver, describe
-from tflint_fn.project.traces import Project
-from tflint_fn.sources.discovery import SourceFile, discover, display_path, module_name
 from tflint_fn.findings import Finding, Position, Result, Subject
 from tflint_fn.model.names import ImportTable, resolve_relative
-from tflint_fn.sources.notebooks import MAX_NOTEBOOK_BYTES, Notebook, is_notebook, load_notebook, to_cells
-from tflint_fn.sources.parsing import MAX_FILE_BYTES, FileGone, ParseFailure, decode, parse, read_source, syntax_error, too_large
 from tflint_fn.model.summary import ModuleInfo, summarize
-from tflint_fn.checks.suppressions import ALL, line_suppressions, matches, skips_file, suppressing_entries
+from tflint_fn.project.traces import Project
+from tflint_fn.sources.discovery import SourceFile, discover, display_path, module_name
+from tflint_fn.sources.notebooks import (
+    MAX_NOTEBOOK_BYTES,
+    Notebook,
+    is_notebook,
+    load_notebook,
+    to_cells,
+)
+from tflint_fn.sources.parsing import (
+    MAX_FILE_BYTES,
+    FileGone,
+    ParseFailure,
+    decode,
+    parse,
+    read_source,
+    syntax_error,
+    too_large,
+)
 
 # A file that mentions none of these (nor a configured graph decorator) cannot
 # hold traced code by itself; it is parsed only if traced code imports it.

@@ -13,12 +13,12 @@ from typing import ClassVar
 
 import libcst as cst
 
-from tflint_fn.project.traces import Project, Trace
-from tflint_fn.sources.cstwalk import find_all
-from tflint_fn.model.names import dotted_name
-from tflint_fn.model.summary import FunctionInfo, ModuleInfo
 from tflint_fn.function.tensors import MAYBE, TENSOR, Taint
 from tflint_fn.function.walker import FunctionWalker
+from tflint_fn.model.names import dotted_name
+from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.project.traces import Project, Trace
+from tflint_fn.sources.cstwalk import find_all
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from tflint_fn.checks.base import Check, CheckContext, Report
 from tflint_fn.function import flow
 from tflint_fn.function.branches import always_leaves
-from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.sources.cstwalk import find_all
+from tflint_fn.function.tensors import TENSOR
 from tflint_fn.model.scopes import target_names
 from tflint_fn.model.summary import is_python_container
-from tflint_fn.function.tensors import TENSOR
+from tflint_fn.sources.cstwalk import find_all
 
 GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"})
 _FLOAT_DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "half", "double"})

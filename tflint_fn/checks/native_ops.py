@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.model.names import dotted_name
 from tflint_fn.function.tensors import STATIC_DIM
+from tflint_fn.model.names import dotted_name
 
 
 class NumpyMethodInGraph(Check):

@@ -14,15 +14,20 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from tflint_fn.function import flow
-from tflint_fn.project.callsites import LoopCall, LoopCalls, python_scalar_of, unconditional_assignments
 from tflint_fn.checks.base import ProjectCheck, SiteReport
 from tflint_fn.checks.side_effects import MUTATING_METHODS
-from tflint_fn.project.traces import Project, Trace
-from tflint_fn.sources.cstwalk import find_all
+from tflint_fn.function import flow
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.resolver import External
 from tflint_fn.model.summary import FunctionInfo, is_python_container
+from tflint_fn.project.callsites import (
+    LoopCall,
+    LoopCalls,
+    python_scalar_of,
+    unconditional_assignments,
+)
+from tflint_fn.project.traces import Project, Trace
+from tflint_fn.sources.cstwalk import find_all
 
 # Constructors whose shape argument (position, keyword) decides the result's shape.
 _SHAPED_CONSTRUCTORS = {

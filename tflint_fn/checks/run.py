@@ -7,11 +7,19 @@ from collections import defaultdict
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tflint_fn.project.callsites import LoopCalls
 from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
-from tflint_fn.project.traces import Project, Trace
-from tflint_fn.findings import ChainLink, Edit, Finding, Fix, Position, Subject, TraceContext
+from tflint_fn.findings import (
+    ChainLink,
+    Edit,
+    Finding,
+    Fix,
+    Position,
+    Subject,
+    TraceContext,
+)
 from tflint_fn.model.summary import ModuleInfo
+from tflint_fn.project.callsites import LoopCalls
+from tflint_fn.project.traces import Project, Trace
 
 # Rules reported once per function and message (a global read in many places).
 _ONCE_PER_FUNCTION = frozenset({"TFF106", "TFF304"})

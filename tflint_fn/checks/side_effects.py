@@ -7,12 +7,17 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.sources.cstwalk import find_all
-from tflint_fn.model.names import dotted_name
-from tflint_fn.model.summary import FunctionInfo, is_python_container
 from tflint_fn.function.tensors import NONE
+from tflint_fn.model.names import dotted_name
 from tflint_fn.model.scopes import scan_bindings
-from tflint_fn.project.script_order import rebinding_after_first_trace, statement_index, statement_line, top_statements
+from tflint_fn.model.summary import FunctionInfo, is_python_container
+from tflint_fn.project.script_order import (
+    rebinding_after_first_trace,
+    statement_index,
+    statement_line,
+    top_statements,
+)
+from tflint_fn.sources.cstwalk import find_all
 
 MUTATING_METHODS = frozenset(
     {

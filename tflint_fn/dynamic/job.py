@@ -27,11 +27,11 @@ from tflint_fn.dynamic.inputs import (
     ConstructorError,
     ExampleError,
     Inputs,
-    construct,
-    concrete_value,
-    required_parameters,
     call_example,
+    concrete_value,
+    construct,
     probe_candidates,
+    required_parameters,
 )
 from tflint_fn.dynamic.linecount import LineCounter, LogCapture
 from tflint_fn.dynamic.loader import Loader
@@ -42,13 +42,13 @@ from tflint_fn.dynamic.plans import (
     Skip,
     attribute_path,
     captured,
-    run_eagerly,
     is_tf_function,
     quiet,
+    run_eagerly,
     times_text,
     wrapping_function,
 )
-from tflint_fn.dynamic.retracing import judge_retracing_root, judge_call_site_retracing
+from tflint_fn.dynamic.retracing import judge_call_site_retracing, judge_retracing_root
 from tflint_fn.dynamic.side_effects import (
     compiled_call,
     effect_note,

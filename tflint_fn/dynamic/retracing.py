@@ -19,12 +19,20 @@ from tflint_fn.dynamic.errors import describe_exception
 from tflint_fn.dynamic.inputs import (
     Inputs,
     concrete_value,
+    probe_candidates,
     required_parameters,
     varied_values,
-    probe_candidates,
 )
 from tflint_fn.dynamic.linecount import LineCounter
-from tflint_fn.dynamic.plans import CALLS, Phase, Plan, Skip, run_eagerly, quiet, times_text
+from tflint_fn.dynamic.plans import (
+    CALLS,
+    Phase,
+    Plan,
+    Skip,
+    quiet,
+    run_eagerly,
+    times_text,
+)
 
 
 def judge_retracing_root(job, finding, plan: Plan, graph: Phase, how: str) -> None:

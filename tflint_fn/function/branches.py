@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tflint_fn.model.names import dotted_name
 from tflint_fn.function.tensors import TENSOR
-
+from tflint_fn.model.names import dotted_name
 
 _PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})
 _TENSOR_TESTS = frozenset({"is_tensor", "is_symbolic_tensor"})

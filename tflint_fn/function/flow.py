@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tflint_fn.sources.cstwalk import walk
 from tflint_fn.model.scopes import collect_bindings, target_names
+from tflint_fn.sources.cstwalk import walk
 
 NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from tflint_fn.function.branches import always_leaves, dead_branch, eager_only_branch, lifts_out_of_graph, narrowed_to_python
-from tflint_fn.model.names import BUILTIN_NAMES
-from tflint_fn.model.resolver import External, ProjectName, Resolver, Target
-from tflint_fn.model.scopes import target_names, scan_bindings
-from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.function.branches import (
+    always_leaves,
+    dead_branch,
+    eager_only_branch,
+    lifts_out_of_graph,
+    narrowed_to_python,
+)
 from tflint_fn.function.tensors import (
     A_TENSOR,
     MAYBE,
@@ -42,6 +44,10 @@ from tflint_fn.function.tensors import (
     meet_all,
     taint_of_api_call,
 )
+from tflint_fn.model.names import BUILTIN_NAMES
+from tflint_fn.model.resolver import External, ProjectName, Resolver, Target
+from tflint_fn.model.scopes import scan_bindings, target_names
+from tflint_fn.model.summary import FunctionInfo, ModuleInfo
 
 
 @dataclass(eq=False)

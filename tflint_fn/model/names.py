@@ -11,6 +11,7 @@ same TensorFlow API (``tf.compat.v2.function``, ``tensorflow.keras``,
 from __future__ import annotations
 
 import builtins
+
 import libcst as cst
 
 BUILTIN_NAMES = frozenset(dir(builtins))

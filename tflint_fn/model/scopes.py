@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tflint_fn.sources.cstwalk import walk
 from tflint_fn.model.names import dotted_name
+from tflint_fn.sources.cstwalk import walk
 
 
 def scan_bindings(function) -> tuple[set[str], set[str], set[str]]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from tflint_fn.sources.cstwalk import find_all
 from tflint_fn.model.names import ImportTable, dotted_name
 from tflint_fn.model.scopes import target_names
+from tflint_fn.sources.cstwalk import find_all
 
 DATASET_FUNCTION_ARGUMENT = {
     # method name -> (positional index of the function, its keyword name)

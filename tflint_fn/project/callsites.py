@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from tflint_fn.function import flow
-from tflint_fn.project.traces import Project, TfFunctionOptions, Trace
-from tflint_fn.sources.cstwalk import find_all
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.resolver import External, LocalFunction, MethodRef
 from tflint_fn.model.scopes import scan_bindings, target_names
 from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.project.traces import Project, TfFunctionOptions, Trace
+from tflint_fn.sources.cstwalk import find_all
 
 _ASSIGNED_FUNCTION_CALL = re.compile(r"\b(\w+)\s*=\s*[\w.]*function\(")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from tflint_fn.sources.cstwalk import walk
 from tflint_fn.model.scopes import target_names
+from tflint_fn.sources.cstwalk import walk
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,18 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tflint_fn.sources.cstwalk import find_all
-from tflint_fn.model.names import canonical, dotted_name
-from tflint_fn.model.summary import DATASET_FUNCTION_ARGUMENT, ClassInfo, FunctionInfo, ModuleInfo, is_python_container
 from tflint_fn.function.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
-from tflint_fn.model.resolver import Resolver
 from tflint_fn.function.walker import EAGER_CALLBACK_APIS, CallSite, FunctionWalker
+from tflint_fn.model.names import canonical, dotted_name
+from tflint_fn.model.resolver import Resolver
+from tflint_fn.model.summary import (
+    DATASET_FUNCTION_ARGUMENT,
+    ClassInfo,
+    FunctionInfo,
+    ModuleInfo,
+    is_python_container,
+)
+from tflint_fn.sources.cstwalk import find_all
 
 TF_FUNCTION = "tensorflow.function"
 DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"

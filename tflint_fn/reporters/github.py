@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tflint_fn.findings import Result
-from tflint_fn.findings import printable
+from tflint_fn.findings import Result, printable
 
 
 def escape_data(text: str) -> str:

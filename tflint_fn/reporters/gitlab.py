@@ -14,8 +14,7 @@ import hashlib
 import json
 from collections import Counter
 
-from tflint_fn.findings import Result
-from tflint_fn.findings import Finding, printable_tree
+from tflint_fn.findings import Finding, Result, printable_tree
 
 # GitLab's scale is info < minor < major < critical < blocker. A finding that
 # raises or computes the wrong thing under tf.function is `major`; a

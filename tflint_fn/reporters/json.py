@@ -6,8 +6,7 @@ import json
 from collections import Counter
 
 from tflint_fn import __version__
-from tflint_fn.findings import Result
-from tflint_fn.findings import printable_tree
+from tflint_fn.findings import Result, printable_tree
 from tflint_fn.reporters.text import statistics
 
 SCHEMA_VERSION = 1

@@ -21,8 +21,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import PurePosixPath
 
-from tflint_fn.findings import Result
-from tflint_fn.findings import Finding, printable
+from tflint_fn.findings import Finding, Result, printable
 
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

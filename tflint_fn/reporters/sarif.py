@@ -9,8 +9,7 @@ from urllib.parse import quote_from_bytes
 
 from tflint_fn import __version__
 from tflint_fn.checks import RULES
-from tflint_fn.findings import Result
-from tflint_fn.findings import printable_tree
+from tflint_fn.findings import Result, printable_tree
 from tflint_fn.reporters.rule_docs import doc_path
 
 _LEVEL = {"error": "error", "warning": "warning"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tflint_fn.findings import Result
-from tflint_fn.findings import Finding
+from tflint_fn.findings import Finding, Result
 
 
 def render_text(

@@ -1,7 +1,6 @@
 """Imports a module that does not exist."""
 
 import tensorflow as tf
-
 import tflint_fn_no_such_module  # noqa: F401
 
 
