@@ -37,10 +37,11 @@ from tflint_fn.sources.notebooks import (
 )
 from tflint_fn.sources.parsing import (
     MAX_FILE_BYTES,
+    ChunkParseError,
     FileGone,
     ParseFailure,
     decode,
-    parse,
+    parse_syntax,
     read_source,
     syntax_error,
     too_large,
@@ -177,14 +178,20 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
         failure = syntax_error(texts[file.path])
         if failure is not None:
             findings.append(_parse_finding(file, failure))
-    project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
-    project.trace_all()
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
-    checks = [check() for check in ALL_CHECKS if check.code in enabled]
-    project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
-    positions = Positions()  # shared: --dynamic's targets need the same modules' positions
-    findings.extend(analyze(project, checks, project_checks, positions))
-    targets = _targets(project, positions) if collect_targets else []
+    while True:
+        try:
+            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets)
+            break
+        except ChunkParseError as error:
+            # CPython parsed the file, LibCST not one of its statements (rare):
+            # the module is TFF001 and the analysis runs again without it.
+            failed = error.module
+            findings.append(_parse_finding(by_module[failed.name], error.failure))
+            del modules[failed.name]
+            gc.unfreeze()
+            modules = {name: _reload(module, texts, by_module, findings) for name, module in modules.items()}
+    findings.extend(found)
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
     result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
@@ -203,6 +210,22 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
         targets = [t for t in targets if t.path not in notebooks]
     result.targets = sorted(targets, key=lambda s: (s.path, s.line, s.qualname))
     return result
+
+
+def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool):
+    project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
+    project.trace_all()
+    checks = [check() for check in ALL_CHECKS if check.code in enabled]
+    project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
+    positions = Positions()  # shared: --dynamic's targets need the same modules' positions
+    found = analyze(project, checks, project_checks, positions)
+    return found, _targets(project, positions) if collect_targets else []
+
+
+def _reload(module: ModuleInfo, texts, by_module, findings) -> ModuleInfo:
+    """A fresh summary of ``module``: the failed run's caches must not carry over."""
+    file = by_module[module.name]
+    return _load(file, texts[file.path], findings)
 
 
 def _targets(project: Project, positions: Positions) -> list[Subject]:
@@ -271,7 +294,7 @@ def _stdin_file(name: str, cwd: Path) -> SourceFile:
 
 
 def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | None:
-    tree = parse(text)
+    tree = parse_syntax(text)
     if isinstance(tree, ParseFailure):
         findings.append(_parse_finding(file, tree))
         return None
@@ -281,11 +304,10 @@ def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | 
         name=file.module,
         is_package=file.is_package,
         source=text,
-        tree=tree,
         imports=ImportTable(file.module, file.is_package),
     )
     try:
-        summarize(module)
+        summarize(module, tree)
     except RecursionError:
         findings.append(_parse_finding(file, ParseFailure("too deeply nested to analyse")))
         return None

@@ -1,5 +1,5 @@
 # Source: https://github.com/google-research/seed_rl/issues/52
-# Reported (second comment): `i = np.random.random()` inside the tf.function prints the
+# Reported: (second comment) `i = np.random.random()` inside the tf.function prints the
 #   same "random" number on every call.
 # Family: TFF1xx (Python side effects)
 # Expected: TFF104 on the NumPy RNG call.

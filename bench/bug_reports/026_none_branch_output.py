@@ -3,7 +3,7 @@
 #   the thread: "one branch was outputting a variable with None and the other branch was
 #   outputting a tensor".
 # Family: TFF3xx (Python data structures and control flow)
-# Expected: TFF302 on the name set to None before a tensor `if` and assigned on one branch.
+# Expected: TFF302 on the one-branch assignment of a name set to None before a tensor `if`.
 # Observed (TensorFlow 2.21): ValueError ... 'aux' must also be initialized in the else
 #   branch / is None in one branch.
 # symptom: raises ValueError "aux"
@@ -14,8 +14,8 @@ import tensorflow as tf
 def gated(x):
     aux = None
     if tf.reduce_sum(x) > 0:
-        aux = x * 2.0
-    return x + aux  # expect: TFF302
+        aux = x * 2.0  # expect: TFF302
+    return x + aux
 
 
 gated(tf.constant([1.0, -2.0]))

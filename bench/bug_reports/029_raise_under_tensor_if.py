@@ -1,5 +1,5 @@
 # Source: https://github.com/tensorflow/addons/issues/138
-# Reported (in the thread): `if tf.shape(x)[0] < 3: raise ValueError("fail")` in a
+# Reported: (in the thread) `if tf.shape(x)[0] < 3: raise ValueError("fail")` in a
 #   tf.function raises for every shape, including [3, 3, 3], so a shape check never lets a
 #   valid input through.
 # Family: TFF3xx (Python data structures and control flow)

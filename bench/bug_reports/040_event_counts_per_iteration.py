@@ -1,5 +1,5 @@
 # Source: https://github.com/N3PDF/pdfflow/pull/34
-# Reported (review): "decorating them only with @tf.function is not enough to avoid
+# Reported: (review) "decorating them only with @tf.function is not enough to avoid
 #   retracing when called with input tensors with different shape": the integrator calls
 #   the tf.function with a different number of events each iteration; add an input_signature.
 # Family: TFF4xx (signatures and retracing)

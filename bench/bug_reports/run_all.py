@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SYMPTOM = re.compile(r'^#\s*symptom:\s*(stdout|raises|warns)\s*(\w*)\s*"(.*)"\s*$', re.M)
+SYMPTOM = re.compile(r'^#\s*symptom:\s*(stdout|raises|warns)\s*(\w*)\s*"(.*)"\s*$', re.MULTILINE)
 
 
 def parse_symptom(text: str) -> tuple[str, str, str] | None:
@@ -67,7 +67,7 @@ def run_one(path: Path) -> dict:
         os.chdir(path.parent)
         with contextlib.redirect_stdout(out):
             runpy.run_path(str(path), run_name="__main__")
-    except BaseException as exc:  # noqa: BLE001 - the symptom may be any exception
+    except BaseException as exc:  # the symptom may be any exception
         if isinstance(exc, KeyboardInterrupt):
             raise
         error = exc

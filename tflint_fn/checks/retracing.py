@@ -250,9 +250,9 @@ def _creations_called_in_body(project: Project, function: FunctionInfo):
     module = function.module
     created = [
         candidate.call
-        for candidate in module.root_candidates
+        for candidate in module.parsed_root_candidates({function.chunk})
         if candidate.scope is function and project.is_tf_function_like(module, candidate.call.func)
-    ]
+    ] if any(candidate.scope is function for candidate in module.root_candidates) else []
     nested = [inner for inner in function.nested.values() if project.tf_function_decorations(inner)]
     if not (created or nested) or not isinstance(function.node, cst.FunctionDef):
         return

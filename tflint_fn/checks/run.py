@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
 from tflint_fn.findings import (
@@ -26,18 +26,34 @@ _ONCE_PER_FUNCTION = frozenset({"TFF106", "TFF304"})
 
 
 class Positions:
-    """Line/column of nodes, computed per module only when something is reported."""
+    """Line/column of nodes, computed per parsed chunk only when something in it is reported."""
 
     def __init__(self) -> None:
-        self._by_module: dict[int, dict] = {}
+        self._by_chunk: dict[tuple[int, int], dict] = {}
 
     def range(self, module: ModuleInfo, node: cst.CSTNode):
-        table = self._by_module.get(id(module))
+        # Chunks already measured first: most reports fall where others did.
+        indexes = module.parsed_chunks()
+        indexes.sort(key=lambda index: (id(module), index) not in self._by_chunk)
+        for index in indexes:
+            table = self._table(module, index)
+            found = table.get(node)
+            if found is not None:
+                shift = module.chunks[index].first_line - 1
+                if not shift:
+                    return found
+                return CodeRange(
+                    CodePosition(found.start.line + shift, found.start.column),
+                    CodePosition(found.end.line + shift, found.end.column),
+                )
+        raise KeyError(node)
+
+    def _table(self, module: ModuleInfo, index: int) -> dict:
+        table = self._by_chunk.get((id(module), index))
         if table is None:
-            wrapper = MetadataWrapper(module.tree, unsafe_skip_copy=True)
-            table = wrapper.resolve(PositionProvider)
-            self._by_module[id(module)] = table
-        return table[node]
+            table = MetadataWrapper(module.chunk_tree(index), unsafe_skip_copy=True).resolve(PositionProvider)
+            self._by_chunk[(id(module), index)] = table
+        return table
 
     def start(self, module: ModuleInfo, node: cst.CSTNode) -> Position:
         code_range = self.range(module, node)

@@ -110,19 +110,40 @@ class ImportTable:
         self.aliases.setdefault(local, qualified)
 
     def add_import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            full = module_dotted(alias.name)
+        self._add_import(
+            (module_dotted(alias.name), _as_name(alias)) for alias in node.names
+        )
+
+    def add_ast_import(self, node) -> None:
+        """``add_import`` for an ``ast.Import``."""
+        self._add_import((alias.name, alias.asname) for alias in node.names)
+
+    def add_import_from(self, node: cst.ImportFrom) -> None:
+        target = module_dotted(node.module) if node.module is not None else None
+        if isinstance(node.names, cst.ImportStar):
+            self._add_import_from(target, len(node.relative), None)
+        else:
+            self._add_import_from(
+                target, len(node.relative), [(module_dotted(alias.name), _as_name(alias)) for alias in node.names]
+            )
+
+    def add_ast_import_from(self, node) -> None:
+        """``add_import_from`` for an ``ast.ImportFrom``."""
+        star = len(node.names) == 1 and node.names[0].name == "*"
+        names = None if star else [(alias.name, alias.asname) for alias in node.names]
+        self._add_import_from(node.module, node.level, names)
+
+    def _add_import(self, names) -> None:
+        for full, asname in names:
             self.imported_modules.add(full)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._bind(alias.asname.name.value, full)
+            if asname is not None:
+                self._bind(asname, full)
             else:
                 # ``import a.b`` binds ``a``; ``a.b.x`` then resolves through it.
                 head = full.split(".", 1)[0]
                 self._bind(head, head)
 
-    def add_import_from(self, node: cst.ImportFrom) -> None:
-        target = module_dotted(node.module) if node.module is not None else None
-        level = len(node.relative)
+    def _add_import_from(self, target: str | None, level: int, names: list[tuple[str, str | None]] | None) -> None:
         if level:
             base = resolve_relative(self.module, self.is_package, level, target)
         else:
@@ -132,16 +153,12 @@ class ImportTable:
             # their package): the names are imported, from we know not where.
             base = UNRESOLVED
         self.imported_modules.add(base)
-        if isinstance(node.names, cst.ImportStar):
+        if names is None:
             self.star_modules.append(base)
             return
-        for alias in node.names:
-            name = module_dotted(alias.name)
+        for name, asname in names:
             self.imported_modules.add(f"{base}.{name}")
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self._bind(local, f"{base}.{name}")
+            self._bind(asname or name, f"{base}.{name}")
 
     def resolve_dotted(self, dotted: str) -> str | None:
         head, _, rest = dotted.partition(".")
@@ -149,3 +166,9 @@ class ImportTable:
         if target is None:
             return None
         return canonical(f"{target}.{rest}" if rest else target)
+
+
+def _as_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return None

@@ -1,21 +1,29 @@
-"""One pass over a parsed module: what it defines, imports and marks as traced.
+"""One pass over a module's Python syntax tree (``ast``): what it defines, imports and may trace.
 
-The pass walks statements only (defs, classes, imports, ``global``), which is
-cheap. Calls that can make a function traced (``tf.function(f)``,
-``ds.map(f)``) are collected by a second, expression-level visit that runs
-only when the source text mentions such a call.
+The summary is what the project-wide analysis needs to know of every module
+(defs, classes and their bases, imports, globals and their rebindings,
+decorators, calls that may make a function traced, loops) and holds no
+LibCST node: CPython's parser is several times faster than LibCST's, and
+most modules hold no traced code at all.
+
+LibCST trees are built lazily, one top-level statement (a *chunk*) at a
+time, when a later stage asks for a node: ``FunctionInfo.node``,
+``ClassInfo.node``, ``ModuleInfo.tree``. A chunk starts at column 0, so its
+nodes' positions are the file's, shifted by the chunk's first line.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 
 from tflint_fn.model.names import ImportTable, dotted_name
-from tflint_fn.model.scopes import target_names
 from tflint_fn.sources.cstwalk import find_all
+from tflint_fn.sources.parsing import ChunkParseError, parse_chunk
 
 DATASET_FUNCTION_ARGUMENT = {
     # method name -> (positional index of the function, its keyword name)
@@ -27,6 +35,7 @@ DATASET_FUNCTION_ARGUMENT = {
     "scan": (1, "scan_func"),
 }
 _ROOT_CALL_HINTS = ("function(", "function (") + tuple(f".{m}(" for m in DATASET_FUNCTION_ARGUMENT)
+_PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +46,41 @@ class Param:
     star: bool = False  # *args or **kwargs
 
 
+@dataclass(frozen=True, slots=True)
+class DecoratorName:
+    """A decorator as written: ``@a.b`` or ``@a.b(...)``, dotted (None when not a dotted name)."""
+
+    expression: str | None  # the whole decorator: None for ``@f(...)``
+    callee: str | None  # what is applied: ``a.b`` for both spellings
+
+
 @dataclass(eq=False)
 class FunctionInfo:
     module: "ModuleInfo"
     qualname: str
-    node: cst.FunctionDef | cst.Lambda
+    # A lambda's LibCST node is given; a def's is parsed when first asked for.
+    given_node: cst.Lambda | None = None
     class_qualname: str | None = None  # set for methods
     parent: "FunctionInfo | None" = None  # enclosing function, for nested defs
     nested: dict[str, "FunctionInfo"] = field(default_factory=dict)
     declared_globals: set[str] = field(default_factory=set)
-    bindings: tuple | None = None  # cached by walker.scan_bindings
-    is_generator: bool | None = None  # cached by contexts.is_generator
+    bindings: tuple | None = None  # cached by scopes.scan_bindings
+    is_generator: bool | None = None  # cached by traces.is_generator
     # Redefined later at the top level (a notebook's next cell): still analysed,
     # but names resolve to the later definition, and --dynamic imports that one.
     superseded: bool = False
+    decorator_names: tuple[DecoratorName, ...] = ()
+    parameters: tuple[Param, ...] | None = None
+    # Its body returns the result of a call (``return tf.function(f)``): it may wrap tf.function.
+    returns_call: bool = False
+    chunk: int = -1  # the top-level statement holding the def, and its place among the defs there
+    ordinal: int = -1
+
+    @property
+    def node(self) -> cst.FunctionDef | cst.Lambda:
+        if self.given_node is not None:
+            return self.given_node
+        return self.module.definition_node(self.chunk, self.ordinal)
 
     @property
     def name(self) -> str:
@@ -66,27 +96,26 @@ class FunctionInfo:
 
     @property
     def is_staticmethod(self) -> bool:
-        if not isinstance(self.node, cst.FunctionDef):
-            return False
-        return any(dotted_name(d.decorator) == "staticmethod" for d in self.node.decorators)
+        return any(d.expression == "staticmethod" for d in self.decorator_names)
 
     @property
     def is_property(self) -> bool:
         """``@property`` / ``@x.setter`` / ``@x.deleter``: not what ``self.x(...)`` calls."""
-        for decorator in self.decorators:
-            name = dotted_name(decorator.decorator) or ""
-            if name in ("property", "functools.cached_property", "cached_property") or name.endswith(
-                (".setter", ".deleter", ".getter")
-            ):
+        for decorator in self.decorator_names:
+            name = decorator.expression or ""
+            if name in _PROPERTY_DECORATORS or name.endswith((".setter", ".deleter", ".getter")):
                 return True
         return False
 
     @property
     def decorators(self) -> tuple[cst.Decorator, ...]:
-        return tuple(self.node.decorators) if isinstance(self.node, cst.FunctionDef) else ()
+        """The LibCST decorators (parses the def's chunk); ``decorator_names`` does not."""
+        return tuple(self.node.decorators) if self.given_node is None else ()
 
     def params(self) -> list[Param]:
-        return list(iter_params(self.node.params))
+        if self.parameters is None:
+            self.parameters = tuple(iter_params(self.node.params))
+        return list(self.parameters)
 
     def bound_params(self) -> list[Param]:
         """Parameters a caller supplies: without ``self``/``cls`` of a method."""
@@ -97,6 +126,7 @@ class FunctionInfo:
 
 
 def iter_params(parameters: cst.Parameters):
+    """The parameters of a LibCST ``Parameters`` (a lambda's)."""
     for p in parameters.posonly_params:
         yield Param(p.name.value, p.default is not None)
     for p in parameters.params:
@@ -109,13 +139,32 @@ def iter_params(parameters: cst.Parameters):
         yield Param(parameters.star_kwarg.name.value, False, star=True)
 
 
+def _ast_params(arguments: ast.arguments) -> tuple[Param, ...]:
+    positional = [*arguments.posonlyargs, *arguments.args]
+    first_default = len(positional) - len(arguments.defaults)
+    params = [Param(arg.arg, index >= first_default) for index, arg in enumerate(positional)]
+    if arguments.vararg is not None:
+        params.append(Param(arguments.vararg.arg, False, star=True))
+    for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        params.append(Param(arg.arg, default is not None, keyword_only=True))
+    if arguments.kwarg is not None:
+        params.append(Param(arguments.kwarg.arg, False, star=True))
+    return tuple(params)
+
+
 @dataclass(eq=False)
 class ClassInfo:
     module: "ModuleInfo"
     qualname: str
-    node: cst.ClassDef
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     superseded: bool = False  # redefined later at the top level
+    bases: tuple[str, ...] = ()  # dotted, as written (unresolved)
+    chunk: int = -1
+    ordinal: int = -1
+
+    @property
+    def node(self) -> cst.ClassDef:
+        return self.module.definition_node(self.chunk, self.ordinal)
 
     @property
     def key(self) -> str:
@@ -123,21 +172,45 @@ class ClassInfo:
 
     def base_names(self) -> list[str]:
         """The bases as written, dotted (unresolved)."""
-        names = []
-        for arg in self.node.bases:
-            name = dotted_name(arg.value)
-            if name is not None:
-                names.append(name)
-        return names
+        return list(self.bases)
 
 
 @dataclass(eq=False)
 class RootCandidate:
-    """A call that may make a function traced: ``tf.function(f)``, ``ds.map(f)``."""
+    """A call that may make a function traced: ``tf.function(f)``, ``ds.map(f)``.
 
-    call: cst.Call
+    From the summary: where it stands, and the called name (``callee``, dotted)
+    or method (``method``). ``call`` is its LibCST node, set only on the
+    candidates ``ModuleInfo.parsed_root_candidates`` returns.
+    """
+
     scope: FunctionInfo | None  # where the call stands
     class_qualname: str | None
+    chunk: int = -1
+    callee: str | None = None
+    method: str | None = None
+    call: cst.Call | None = None
+
+
+@dataclass(eq=False)
+class LoopSummary:
+    """A for/while statement, and the names its body calls (for the loop-call stage's first filter)."""
+
+    scope: FunctionInfo | None  # the function holding it; None at module level
+    chunk: int
+    called_names: frozenset[str]  # the last part of each called name or method
+    calls_a_call: bool  # ``make()(x)``: what is called is itself a call's result
+
+
+@dataclass(eq=False)
+class Chunk:
+    """One top-level statement: its lines, and its LibCST statements once parsed."""
+
+    first_line: int
+    text: str
+    tree: cst.Module | None = None  # parsed on demand; its own default indent and newline
+    statements: tuple[cst.BaseStatement, ...] | None = None
+    definitions: list | None = None  # its FunctionDef/ClassDef nodes, in canonical order
 
 
 @dataclass(eq=False)
@@ -147,8 +220,8 @@ class ModuleInfo:
     name: str
     is_package: bool
     source: str
-    tree: cst.Module
     imports: ImportTable
+    chunks: list[Chunk] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)  # qualname ->
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     module_names: set[str] = field(default_factory=set)  # bound at module level
@@ -166,46 +239,240 @@ class ModuleInfo:
     # model cell after cell), though names resolve to the last one.
     superseded_functions: list[FunctionInfo] = field(default_factory=list)
     superseded_classes: list[ClassInfo] = field(default_factory=list)
-    # Every for/while statement, outermost first, with the function holding it (None: module level).
-    loops: list[tuple[FunctionInfo | None, cst.For | cst.While]] = field(default_factory=list)
+    # Every for/while statement, outermost first.
+    loops: list[LoopSummary] = field(default_factory=list)
+    definitions: dict[tuple[int, int], FunctionInfo | ClassInfo] = field(default_factory=dict)  # (chunk, ordinal) ->
+    _tree: cst.Module | None = None
+
+    # --- LibCST, parsed on demand -------------------------------------------------
+
+    def chunk_tree(self, index: int) -> cst.Module:
+        self.chunk_statements(index)
+        return self.chunks[index].tree
+
+    def chunk_statements(self, index: int) -> tuple[cst.BaseStatement, ...]:
+        chunk = self.chunks[index]
+        if chunk.statements is None:
+            try:
+                chunk.tree = parse_chunk(chunk.text)
+                chunk.statements = tuple(chunk.tree.body)
+            except ChunkParseError as error:
+                error.module = self
+                error.failure = type(error.failure)(
+                    error.failure.reason, error.failure.line + chunk.first_line - 1, error.failure.column
+                )
+                raise
+        return chunk.statements
+
+    def definition_node(self, chunk_index: int, ordinal: int):
+        chunk = self.chunks[chunk_index]
+        if chunk.definitions is None:
+            chunk.definitions = list(_cst_definitions(self.chunk_statements(chunk_index)))
+        return chunk.definitions[ordinal]
+
+    @property
+    def tree(self) -> cst.Module:
+        """The whole module, every chunk parsed (the nodes are the chunks' own)."""
+        if self._tree is None:
+            body = [statement for index in range(len(self.chunks)) for statement in self.chunk_statements(index)]
+            self._tree = cst.Module(body=body)
+        return self._tree
+
+    def parsed_chunks(self) -> list[int]:
+        return [index for index, chunk in enumerate(self.chunks) if chunk.statements is not None]
+
+    def chunk_of_line(self, line: int) -> int:
+        low, high = 0, len(self.chunks) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.chunks[middle].first_line <= line:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def function_for_lambda(self, node: cst.Lambda, scope: FunctionInfo | None) -> FunctionInfo:
         info = self.lambdas.get(id(node))
         if info is None:
             prefix = f"{scope.qualname}.<locals>." if scope is not None else ""
-            info = FunctionInfo(self, f"{prefix}<lambda>", node, parent=scope)
+            info = FunctionInfo(self, f"{prefix}<lambda>", given_node=node, parent=scope)
             self.lambdas[id(node)] = info
         return info
 
+    def parsed_root_candidates(self, chunks: set[int]) -> list[RootCandidate]:
+        """The root candidates of these chunks with their LibCST calls, module level first."""
+        found = []
+        for index in sorted(chunks):
+            for statement in self.chunk_statements(index):
+                if isinstance(statement, cst.FunctionDef):
+                    continue
+                for call in find_all(statement, cst.Call, skip=(cst.FunctionDef,)):
+                    if _is_cst_root_candidate(call, self):
+                        found.append(RootCandidate(None, None, index, call=call))
+        for function in self.functions.values():
+            if function.chunk in chunks:
+                for call in find_all(function.node.body, cst.Call, skip=(cst.FunctionDef, cst.ClassDef)):
+                    if _is_cst_root_candidate(call, self):
+                        found.append(RootCandidate(function, function.class_qualname, function.chunk, call=call))
+        return found
 
-def summarize(module: ModuleInfo) -> None:
-    """Fill ``module`` with its defs, classes, imports and root candidates."""
-    _StatementPass(module).run()
+    def parsed_loops(self, chunks: set[int]) -> list[tuple[FunctionInfo | None, cst.For | cst.While]]:
+        """The loops of these chunks as LibCST nodes, with the function holding each, outermost first."""
+        found: list = []
+        for index in sorted(chunks):
+            _cst_loops(self, self.chunk_statements(index), None, iter(_cst_definitions_with_ordinals(self, index)), found)
+        return found
+
+
+def summarize(module: ModuleInfo, tree: ast.Module) -> None:
+    """Fill ``module`` with its chunks, defs, classes, imports, root candidates and loops."""
+    statement_pass = _StatementPass(module, tree)
+    statement_pass.run()
     module.false_constants -= module.reassigned_globals | module.toplevel_rebound
     if any(hint in module.source for hint in _ROOT_CALL_HINTS):
-        _scan_root_calls(module)
+        _scan_root_calls(module, tree, statement_pass.owners, statement_pass.nodes)
+
+
+# --- chunks -------------------------------------------------------------------------
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets of each line's first character, as Python counts lines (\\n, \\r\\n, \\r)."""
+    return [0, *(match.end() for match in _LINE_END.finditer(text))]
+
+
+def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int]]:
+    """Top-level statements as chunks (``a = 1; b = 2`` is one), and each statement's chunk."""
+    starts = _line_starts(text)
+    firsts: list[int] = []
+    owner: list[int] = []
+    last_end = 0
+    for statement in body:
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        if firsts and first <= last_end:
+            owner.append(len(firsts) - 1)  # on the line where the previous statement ends
+        else:
+            firsts.append(first)
+            owner.append(len(firsts) - 1)
+        last_end = max(last_end, statement.end_lineno or statement.lineno)
+    chunks = []
+    for index, first in enumerate(firsts):
+        begin = starts[first - 1]
+        end = starts[firsts[index + 1] - 1] if index + 1 < len(firsts) else len(text)
+        chunks.append(Chunk(first, text[begin:end]))
+    return chunks, owner
+
+
+def _blocks_of(statement) -> list[list]:
+    """The statement blocks of a compound statement, in source order (ast)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.With, ast.AsyncWith)):
+        return [statement.body]
+    if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+        return [statement.body, statement.orelse]
+    if isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        return [statement.body, *(h.body for h in statement.handlers), statement.orelse, statement.finalbody]
+    if isinstance(statement, ast.Match):
+        return [case.body for case in statement.cases]
+    return []
+
+
+def _ast_definitions(statement):
+    """FunctionDef/ClassDef nodes under a top-level statement, parents first, in source order."""
+    stack = [statement]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield current
+        for block in reversed(_blocks_of(current)):
+            stack.extend(reversed(block))
+
+
+def _cst_blocks_of(statement) -> list:
+    """The same blocks as ``_blocks_of``, for LibCST statements."""
+    suites = []
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.With)):
+        suites = [statement.body]
+    elif isinstance(statement, cst.If):
+        suites = [statement.body]
+        if isinstance(statement.orelse, cst.If):
+            return [_suite_statements(statement.body), [statement.orelse]]
+        if statement.orelse is not None:
+            suites.append(statement.orelse.body)
+    elif isinstance(statement, (cst.For, cst.While)):
+        suites = [statement.body] + ([statement.orelse.body] if statement.orelse is not None else [])
+    elif isinstance(statement, (cst.Try, cst.TryStar)):
+        suites = [statement.body, *(h.body for h in statement.handlers)]
+        suites += [clause.body for clause in (statement.orelse, statement.finalbody) if clause is not None]
+    elif isinstance(statement, cst.Match):
+        suites = [case.body for case in statement.cases]
+    return [_suite_statements(suite) for suite in suites]
+
+
+def _cst_definitions(statements):
+    stack = list(reversed(statements))
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            yield current
+        for block in reversed(_cst_blocks_of(current)):
+            stack.extend(reversed(block))
+
+
+def _cst_definitions_with_ordinals(module: ModuleInfo, index: int):
+    for ordinal, _node in enumerate(_cst_definitions(module.chunk_statements(index))):
+        yield module.definitions.get((index, ordinal))
+
+
+def _suite_statements(suite: cst.BaseSuite):
+    return suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(suite.body)]
+
+
+# --- the statement pass ---------------------------------------------------------------
+
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AST_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_AST_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_AST_COMPOUND = (*_AST_LOOPS, ast.With, ast.AsyncWith, ast.Try, getattr(ast, "TryStar", ast.Try), ast.Match)
 
 
 class _StatementPass:
-    def __init__(self, module: ModuleInfo) -> None:
+    def __init__(self, module: ModuleInfo, tree: ast.Module) -> None:
         self.module = module
+        self.tree = tree
+        self.chunk = -1
+        self.ordinals: dict[int, int] = {}  # id(ast def) -> its ordinal in its chunk
+        self.owners: list[int] = []  # the chunk of each top-level statement
+        self.nodes: dict[tuple[int, int], ast.AST] = {}  # (chunk, ordinal) -> ast def
 
     def run(self) -> None:
-        self._block(self.module.tree.body, function=None, class_info=None, prefix="")
+        module = self.module
+        module.chunks, self.owners = _chunks(module.source, self.tree.body)
+        ordinal_counts: dict[int, int] = {}
+        for statement, chunk in zip(self.tree.body, self.owners):
+            for definition in _ast_definitions(statement):
+                ordinal = ordinal_counts.get(chunk, 0)
+                self.ordinals[id(definition)] = ordinal
+                self.nodes[(chunk, ordinal)] = definition
+                ordinal_counts[chunk] = ordinal + 1
+        for statement, chunk in zip(self.tree.body, self.owners):
+            self.chunk = chunk
+            self._statement(statement, function=None, class_info=None, prefix="")
         # A name assigned by two top-level statements (or in a top-level loop)
         # is rebound as the script runs; whether that can change what a traced
         # function froze depends on the order (script_order.py, TFF106).
         seen: set[str] = set()
-        for statement in self.module.tree.body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        for statement in self.tree.body:
+            if isinstance(statement, (*_AST_DEFS, ast.ClassDef)):
                 continue
-            assigned = {
-                name for small in find_all(statement, (cst.Assign, cst.AugAssign, cst.AnnAssign), skip=_SCOPES)
-                for name in _assigned_names(small)
-            }
-            if isinstance(statement, (cst.For, cst.While)):
-                self.module.toplevel_rebound |= assigned
-            self.module.toplevel_rebound |= assigned & seen
+            assigned: set[str] = set()
+            for node in _ast_statements(statement):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                    assigned |= _assigned_names(node)
+            if isinstance(statement, _AST_LOOPS):
+                module.toplevel_rebound |= assigned
+            module.toplevel_rebound |= assigned & seen
             seen |= assigned
 
     def _block(self, statements, function, class_info, prefix, guards=()) -> None:
@@ -214,40 +481,41 @@ class _StatementPass:
 
     def _statement(self, node, function, class_info, prefix, guards=()) -> None:
         module = self.module
-        if isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                self._small(small, function, guards)
-        elif isinstance(node, cst.If):
+        if isinstance(node, ast.If):
             inner = (*guards, node.test)
-            self._block(_suite_statements(node.body), function, class_info, prefix, inner)
-            if node.orelse is not None:
-                orelse = [node.orelse] if isinstance(node.orelse, cst.If) else _suite_statements(node.orelse.body)
-                self._block(orelse, function, class_info, prefix, inner)
-        elif isinstance(node, cst.FunctionDef):
-            qualname = prefix + node.name.value
+            self._block(node.body, function, class_info, prefix, inner)
+            self._block(node.orelse, function, class_info, prefix, inner)
+        elif isinstance(node, _AST_DEFS):
+            qualname = prefix + node.name
             info = FunctionInfo(
                 module,
                 qualname,
-                node,
                 class_qualname=class_info.qualname if class_info else None,
                 parent=function,
+                decorator_names=tuple(_decorator_name(d) for d in node.decorator_list),
+                parameters=_ast_params(node.args),
+                chunk=self.chunk,
+                ordinal=self.ordinals[id(node)],
             )
+            module.definitions[(info.chunk, info.ordinal)] = info
             if function is None and class_info is None and qualname in module.functions:
                 earlier = module.functions[qualname]
                 earlier.superseded = True
                 module.superseded_functions.append(earlier)
             if qualname not in module.functions or not info.is_property:
                 module.functions[qualname] = info
-            if class_info is not None and (node.name.value not in class_info.methods or not info.is_property):
-                class_info.methods[node.name.value] = info
+            if class_info is not None and (node.name not in class_info.methods or not info.is_property):
+                class_info.methods[node.name] = info
             elif function is not None:
-                function.nested[node.name.value] = info
+                function.nested[node.name] = info
             if function is None and class_info is None:
-                module.module_names.add(node.name.value)
-            self._block(_suite_statements(node.body), info, None, qualname + ".<locals>.")
-        elif isinstance(node, cst.ClassDef):
-            qualname = prefix + node.name.value
-            info = ClassInfo(module, qualname, node)
+                module.module_names.add(node.name)
+            self._block(node.body, info, None, qualname + ".<locals>.")
+        elif isinstance(node, ast.ClassDef):
+            qualname = prefix + node.name
+            bases = tuple(name for name in (ast_dotted_name(base) for base in node.bases) if name is not None)
+            info = ClassInfo(module, qualname, bases=bases, chunk=self.chunk, ordinal=self.ordinals[id(node)])
+            module.definitions[(info.chunk, info.ordinal)] = info
             if function is None and class_info is None and qualname in module.classes:
                 earlier = module.classes[qualname]
                 earlier.superseded = True
@@ -256,29 +524,33 @@ class _StatementPass:
                 module.superseded_classes.append(earlier)
             module.classes[qualname] = info
             if function is None and class_info is None:
-                module.module_names.add(node.name.value)
-            self._block(_suite_statements(node.body), function, info, qualname + ".")
-        else:
-            if isinstance(node, (cst.For, cst.While)):
-                module.loops.append((function, node))
-            for block in _child_blocks(node):
+                module.module_names.add(node.name)
+            self._block(node.body, function, info, qualname + ".")
+        elif isinstance(node, _AST_COMPOUND):
+            if isinstance(node, _AST_LOOPS):
+                module.loops.append(_loop_summary(node, function, self.chunk))
+            for block in _blocks_of(node):
                 self._block(block, function, class_info, prefix, guards)
+        else:
+            self._small(node, function, guards)
 
     def _small(self, node, function, guards=()) -> None:
         module = self.module
-        if isinstance(node, cst.Import):
-            module.imports.add_import(node)
+        if isinstance(node, ast.Import):
+            module.imports.add_ast_import(node)
             if function is None:
                 for alias in node.names:
-                    module.module_names.add(_import_binding(alias))
-        elif isinstance(node, cst.ImportFrom):
-            module.imports.add_import_from(node)
-            if function is None and not isinstance(node.names, cst.ImportStar):
+                    module.module_names.add(alias.asname or alias.name.split(".", 1)[0])
+        elif isinstance(node, ast.ImportFrom):
+            module.imports.add_ast_import_from(node)
+            if function is None and not (len(node.names) == 1 and node.names[0].name == "*"):
                 for alias in node.names:
-                    module.module_names.add(_import_binding(alias))
-        elif isinstance(node, cst.Global) and function is not None:
-            function.declared_globals.update(item.name.value for item in node.names)
-        elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                    module.module_names.add(alias.asname or alias.name.split(".", 1)[0])
+        elif isinstance(node, ast.Global) and function is not None:
+            function.declared_globals.update(node.names)
+        elif isinstance(node, ast.Return) and function is not None and isinstance(node.value, ast.Call):
+            function.returns_call = True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = _assigned_names(node)
             if function is None:
                 module.module_names.update(targets)
@@ -287,56 +559,98 @@ class _StatementPass:
                 # `if X is None: X = ...` fills X once, lazily: not a reassignment.
                 lazily = {name for name in rebound if any(_mentions_name(test, name) for test in guards)}
                 module.reassigned_globals.update(rebound - lazily)
-            value = getattr(node, "value", None)
+            value = node.value
             if value is not None and _creates_variable(value, module.imports):
                 module.variable_globals.update(targets)
-            if function is None and value is not None and is_python_container(value, module.imports):
+            if function is None and value is not None and is_ast_python_container(value, module.imports):
                 module.container_globals.update(targets)
             if function is None and value is not None and _creates_random_generator(value, module.imports):
                 module.rng_globals.update(targets)
-            if function is None and isinstance(node, cst.Assign):
-                if isinstance(value, cst.Name) and value.value == "False" and not targets & module.module_names_seen:
+            if function is None and isinstance(node, ast.Assign):
+                if isinstance(value, ast.Constant) and value.value is False and not targets & module.module_names_seen:
                     module.false_constants.update(targets)
                 else:
                     module.false_constants.difference_update(targets)
                 module.module_names_seen.update(targets)
 
 
-def _suite_statements(suite: cst.BaseSuite):
-    return suite.body if isinstance(suite, cst.IndentedBlock) else [cst.SimpleStatementLine(suite.body)]
+def _ast_statements(statement):
+    """``statement`` and the statements in its blocks, not entering defs and classes."""
+    stack = [statement]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (*_AST_DEFS, ast.ClassDef)):
+            for block in _blocks_of(current):
+                stack.extend(block)
 
 
-def _mentions_name(test: cst.BaseExpression, name: str) -> bool:
-    return any(node.value == name for node in find_all(test, cst.Name))
+def _ast_calls(nodes, skip):
+    """Every ``ast.Call`` in ``nodes`` and below, not entering ``skip`` types (nor ``nodes`` of them)."""
+    stack = [node for node in nodes if not isinstance(node, skip)]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call:
+            yield node
+        for name in node._fields:
+            value = getattr(node, name)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST) and not isinstance(item, skip))
+            elif isinstance(value, ast.AST) and not isinstance(value, skip):
+                stack.append(value)
 
 
-def _child_blocks(node: cst.CSTNode):
-    """Statement blocks of a compound statement other than ``if`` (for/while/try/with/match)."""
-    suites = [getattr(node, "body", None)]
-    suites += [clause.body for clause in (getattr(node, "orelse", None), getattr(node, "finalbody", None)) if clause]
-    suites += [handler.body for handler in getattr(node, "handlers", ())]
-    suites += [case.body for case in getattr(node, "cases", ())]
-    for suite in suites:
-        if isinstance(suite, cst.BaseSuite):
-            yield _suite_statements(suite)
+def ast_dotted_name(node) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None (``names.dotted_name`` for ``ast``)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
-def _import_binding(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    name = dotted_name(alias.name) or ""
-    return name.split(".", 1)[0]
+def _decorator_name(decorator) -> DecoratorName:
+    callee = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return DecoratorName(ast_dotted_name(decorator), ast_dotted_name(callee))
 
 
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+def _mentions_name(test, name: str) -> bool:
+    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(test))
+
+
+def _target_names(target, names: set[str]) -> None:
+    if isinstance(target, ast.Name):
+        names.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _target_names(element, names)
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, names)
 
 
 def _assigned_names(node) -> set[str]:
-    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     names: set[str] = set()
     for target in targets:
-        target_names(target, names)
+        _target_names(target, names)
     return names
+
+
+def _loop_summary(loop, function, chunk: int) -> LoopSummary:
+    called: set[str] = set()
+    calls_a_call = False
+    for node in _ast_calls(loop.body, skip=_AST_SCOPES):
+        func = node.func
+        if isinstance(func, ast.Name):
+            called.add(func.id)
+        elif isinstance(func, ast.Attribute):
+            called.add(func.attr)
+        elif isinstance(func, ast.Call):
+            calls_a_call = True
+    return LoopSummary(function, chunk, frozenset(called), calls_a_call)
 
 
 _CONTAINER_CONSTRUCTORS = frozenset(
@@ -348,11 +662,23 @@ _CONTAINER_CONSTRUCTORS = frozenset(
 
 
 def is_python_container(value: cst.BaseExpression, imports: ImportTable) -> bool:
-    """A list/dict/set display, comprehension, or constructor call."""
+    """A list/dict/set display, comprehension, or constructor call (LibCST)."""
     if isinstance(value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         return True
     if isinstance(value, cst.Call):
         name = dotted_name(value.func)
+        if name in ("list", "dict", "set"):
+            return True
+        return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
+    return False
+
+
+def is_ast_python_container(value, imports: ImportTable) -> bool:
+    """``is_python_container`` for an ``ast`` expression."""
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return True
+    if isinstance(value, ast.Call):
+        name = ast_dotted_name(value.func)
         if name in ("list", "dict", "set"):
             return True
         return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
@@ -364,35 +690,93 @@ _RANDOM_GENERATORS = frozenset(
 )
 
 
-def _creates_random_generator(value: cst.BaseExpression, imports: ImportTable) -> bool:
-    if not isinstance(value, cst.Call):
-        return False
-    name = dotted_name(value.func)
-    return name is not None and imports.resolve_dotted(name) in _RANDOM_GENERATORS
+def _called_api(value, imports: ImportTable) -> str | None:
+    if not isinstance(value, ast.Call):
+        return None
+    name = ast_dotted_name(value.func)
+    return imports.resolve_dotted(name) if name is not None else None
 
 
-def _creates_variable(value: cst.BaseExpression, imports: ImportTable) -> bool:
-    if not isinstance(value, cst.Call):
-        return False
-    name = dotted_name(value.func)
-    return name is not None and imports.resolve_dotted(name) == "tensorflow.Variable"
+def _creates_random_generator(value, imports: ImportTable) -> bool:
+    return _called_api(value, imports) in _RANDOM_GENERATORS
 
 
-def _scan_root_calls(module: ModuleInfo) -> None:
-    """Collect calls of ``tf.function`` and of dataset transformations, with their scope."""
-    scopes: list[tuple[cst.CSTNode, FunctionInfo | None]] = [(module.tree, None)]
-    scopes += [(f.node.body, f) for f in module.functions.values()]
-    for owner, scope in scopes:
-        for call in find_all(owner, cst.Call, skip=(cst.FunctionDef,) if scope is None else (cst.FunctionDef, cst.ClassDef)):
-            if _is_root_call_candidate(call, module):
-                class_qualname = scope.class_qualname if scope is not None else None
-                module.root_candidates.append(RootCandidate(call, scope, class_qualname))
+def _creates_variable(value, imports: ImportTable) -> bool:
+    return _called_api(value, imports) == "tensorflow.Variable"
 
 
-def _is_root_call_candidate(call: cst.Call, module: ModuleInfo) -> bool:
+# --- root candidates ---------------------------------------------------------------------
+
+
+_SPACE = r"[ \t\f\\\r\n]*"  # what may stand between a name and its call's parenthesis
+_DATASET_CALL = re.compile(r"\." + _SPACE + "(?:" + "|".join(DATASET_FUNCTION_ARGUMENT) + ")" + _SPACE + r"\(")
+_BARE_CALL = re.compile(r"(?<![\w.])(\w+)" + _SPACE + r"\(")
+
+
+def _scan_root_calls(module: ModuleInfo, tree: ast.Module, owners: list[int], nodes: dict) -> None:
+    """Calls of ``tf.function`` and of dataset transformations, with their scope (no LibCST)."""
+    # A chunk can hold a candidate only if its text calls `function`, a dataset
+    # method, or a bare imported name: most chunks are skipped without a walk.
+    hinted = {
+        index
+        for index, chunk in enumerate(module.chunks)
+        if "function" in chunk.text
+        or _DATASET_CALL.search(chunk.text)
+        or not module.imports.aliases.keys().isdisjoint(_BARE_CALL.findall(chunk.text))
+    }
+    for statement, chunk in zip(tree.body, owners):
+        if chunk not in hinted:
+            continue
+        for call in _ast_calls([statement], skip=_AST_DEFS):
+            candidate = _ast_root_candidate(call, module, None, chunk)
+            if candidate is not None:
+                module.root_candidates.append(candidate)
+    for function in module.functions.values():
+        if function.chunk not in hinted:
+            continue
+        node = nodes[(function.chunk, function.ordinal)]
+        for call in _ast_calls(node.body, skip=(*_AST_DEFS, ast.ClassDef)):
+            candidate = _ast_root_candidate(call, module, function, function.chunk)
+            if candidate is not None:
+                module.root_candidates.append(candidate)
+
+
+def _ast_root_candidate(call, module: ModuleInfo, scope: FunctionInfo | None, chunk: int) -> RootCandidate | None:
+    if not (call.args or call.keywords):
+        return None
+    func = call.func
+    class_qualname = scope.class_qualname if scope is not None else None
+    if isinstance(func, ast.Attribute):
+        if func.attr in DATASET_FUNCTION_ARGUMENT or func.attr == "function":
+            return RootCandidate(scope, class_qualname, chunk, ast_dotted_name(func), func.attr)
+        return None
+    if isinstance(func, ast.Name) and func.id in module.imports.aliases:
+        return RootCandidate(scope, class_qualname, chunk, func.id)
+    return None
+
+
+def _is_cst_root_candidate(call: cst.Call, module: ModuleInfo) -> bool:
     if not call.args:
         return False
     func = call.func
     if isinstance(func, cst.Attribute):
         return func.attr.value in DATASET_FUNCTION_ARGUMENT or func.attr.value == "function"
     return isinstance(func, cst.Name) and func.value in module.imports.aliases
+
+
+def _cst_loops(module: ModuleInfo, statements, function, definitions, found: list) -> None:
+    """Loops in the statement pass's order, with their function (``definitions``: infos in canonical order)."""
+    for statement in statements:
+        if isinstance(statement, cst.FunctionDef):
+            info = next(definitions)
+            inner = info if isinstance(info, FunctionInfo) else function
+            for block in _cst_blocks_of(statement):
+                _cst_loops(module, block, inner, definitions, found)
+            continue
+        if isinstance(statement, cst.ClassDef):
+            next(definitions)
+        elif isinstance(statement, (cst.For, cst.While)):
+            found.append((function, statement))
+        for block in _cst_blocks_of(statement):
+            _cst_loops(module, block, function, definitions, found)
+

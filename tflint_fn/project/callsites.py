@@ -63,9 +63,16 @@ class LoopCalls:
         self._wrapped: dict[int, set[str]] = {}
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
+        interesting = _names_worth_resolving(project)
         for module in project.modules.values():
             by_call: dict[int, LoopCall] = {}
-            for scope, loop in module.loops:
+            chunks = {
+                loop.chunk
+                for loop in module.loops
+                if not (loop.scope is not None and id(loop.scope) in project.traces)
+                and (loop.calls_a_call or not loop.called_names.isdisjoint(interesting))
+            }
+            for scope, loop in module.parsed_loops(chunks) if chunks else ():
                 if scope is not None and id(scope) in project.traces:
                     continue  # a loop in traced code runs once per trace, not per call
                 for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
@@ -215,6 +222,43 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
                 for name, value in unconditional_assignments(branch, frozenset(tested)).items():
                     table.setdefault(name, value)
     return table
+
+
+def _names_worth_resolving(project: Project) -> frozenset[str]:
+    """Names a call in a loop must use (its last part) to reach what the loop-call rules look at.
+
+    A first filter from the summaries, so that loops calling none of them are
+    never parsed: tf.function-decorated functions, functions that apply
+    tf.function themselves (``_creations_called_in_body``), names assigned a
+    ``...function(...)`` call, and every import alias that ends in one of those.
+    """
+
+    def tf_decorated(function: FunctionInfo) -> bool:
+        return any(project.is_tf_function_name(function.module, d.callee) for d in function.decorator_names)
+
+    makers = {
+        id(candidate.scope)
+        for module in project.modules.values()
+        for candidate in module.root_candidates
+        if candidate.scope is not None and project.is_tf_function_name(module, candidate.callee)
+    }
+    names = {
+        function.name
+        for module in project.modules.values()
+        for function in module.functions.values()
+        if tf_decorated(function) or id(function) in makers or any(map(tf_decorated, function.nested.values()))
+    }
+    for module in project.modules.values():
+        names.update(_ASSIGNED_FUNCTION_CALL.findall(module.source))
+    changed = True
+    while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
+        changed = False
+        for module in project.modules.values():
+            for local, qualified in module.imports.aliases.items():
+                if local not in names and qualified.rsplit(".", 1)[-1] in names:
+                    names.add(local)
+                    changed = True
+    return frozenset(names)
 
 
 def _may_create_tf_function(function: FunctionInfo) -> bool:

@@ -183,17 +183,7 @@ def statement_index(module, node: cst.CSTNode) -> int | None:
 
 def statement_line(module, index: int) -> int:
     """The 1-based line where top-level statement ``index`` starts (after its comments)."""
-    lines = getattr(module, "_top_lines", None)
-    if lines is None:
-        tree = module.tree
-        line = 1 + len(tree.header)
-        lines = []
-        for statement in tree.body:
-            leading = getattr(statement, "leading_lines", ())
-            lines.append(line + len(leading))
-            line += tree.code_for_node(statement).count("\n")
-        module._top_lines = lines
-    return lines[index]
+    return module.chunks[index].first_line  # one chunk per top-level statement
 
 
 # A Keras model's `call`/`train_step` are traced by these (and the function is

@@ -345,11 +345,18 @@ class Project:
                     method = class_info.methods.get(name)
                     if method is not None:
                         roots.append(self._keras_root(method, autograph))
-            for candidate in module.root_candidates:
+            chunks = {c.chunk for c in module.root_candidates if self._may_be_root(module, c)}
+            for candidate in module.parsed_root_candidates(chunks) if chunks else ():
                 root = self._call_root(module, candidate)
                 if root is not None:
                     roots.append(root)
         return roots
+
+    def _may_be_root(self, module: ModuleInfo, candidate) -> bool:
+        """What ``_call_root`` asks first, from the summary: worth parsing the candidate's chunk."""
+        if candidate.method in DATASET_FUNCTION_ARGUMENT:
+            return True
+        return self._tf_function_like(self._qualify(module, candidate.callee)) is not None
 
     def runs_eagerly(self, function: FunctionInfo) -> bool:
         """Decorated with ``tf.py_function``/``tf.numpy_function`` (any spelling, or a
@@ -359,12 +366,12 @@ class Project:
         if key not in self._eager:
             self._eager[key] = False  # a decorator that decorates itself
             self._eager[key] = any(
-                self._is_eager_decorator(function.module, _decorator_callee(d)) for d in function.decorators
+                self._is_eager_decorator(function.module, d.callee) for d in function.decorator_names
             )
         return self._eager[key]
 
-    def _is_eager_decorator(self, module: ModuleInfo, callee: cst.BaseExpression) -> bool:
-        qualified = self._qualify(module, dotted_name(callee))
+    def _is_eager_decorator(self, module: ModuleInfo, callee: str | None) -> bool:
+        qualified = self._qualify(module, callee)
         if qualified is None:
             return False
         if qualified in EAGER_CALLBACK_APIS:
@@ -386,20 +393,24 @@ class Project:
         return False
 
     def _decorator_roots(self, function: FunctionInfo) -> list[Trace]:
-        if any(self._qualify(function.module, dotted_name(_decorator_callee(d))) == DO_NOT_CONVERT for d in function.decorators):
+        if any(self._qualify(function.module, d.callee) == DO_NOT_CONVERT for d in function.decorator_names):
             self.no_autograph.add(id(function))
         return [self._tf_function_root(function, options) for options in self.tf_function_decorations(function)]
 
     def tf_function_decorations(self, function: FunctionInfo) -> list[TfFunctionOptions]:
         """Options of each ``@tf.function``-like decorator on ``function``."""
         found = []
-        for decorator in function.decorators:
-            expression = decorator.decorator
-            call = expression if isinstance(expression, cst.Call) else None
-            base = self._tf_function_like(self._qualify(function.module, dotted_name(_decorator_callee(decorator))))
+        for index, name in enumerate(function.decorator_names):
+            base = self._tf_function_like(self._qualify(function.module, name.callee))
             if base is not None:
+                expression = function.decorators[index].decorator  # parses the def: it is traced
+                call = expression if isinstance(expression, cst.Call) else None
                 found.append(_tf_function_options(call, skip_positional=0, base=base))
         return found
+
+    def is_tf_function_name(self, module: ModuleInfo, dotted: str | None) -> bool:
+        """``is_tf_function_like`` for a dotted name from the summary."""
+        return self._tf_function_like(self._qualify(module, dotted)) is not None
 
     def is_tf_function_like(self, module: ModuleInfo, func: cst.BaseExpression) -> bool:
         """Whether calling ``func`` applies tf.function (or a graph decorator, or a wrapper of it)."""
@@ -434,8 +445,8 @@ class Project:
         if key in self._wrappers:
             return self._wrappers[key]
         self._wrappers[key] = None
-        if not isinstance(function.node, cst.FunctionDef):
-            return None
+        if function.given_node is not None or not function.returns_call:
+            return None  # a lambda, or no `return <call>`: the summary tells without parsing
         params = function.node.params
         passed = {p.name.value for p in params.params[:1]}
         if isinstance(params.star_arg, cst.Param):
@@ -675,11 +686,6 @@ def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.Base
         if arg.keyword is not None and arg.keyword.value in keywords:
             return arg.value
     return positional[index].value if index < len(positional) else None
-
-
-def _decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
-    expression = decorator.decorator
-    return expression.func if isinstance(expression, cst.Call) else expression
 
 
 def _keyword(call: cst.Call | None, name: str) -> cst.BaseExpression | None:
