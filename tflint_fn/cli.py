@@ -75,7 +75,7 @@ def check(
     from tflint_fn import config as config_module
     from tflint_fn.dynamic import DynamicError
     from tflint_fn.engine import run
-    from tflint_fn.reporters import REPORTERS
+    from tflint_fn.reporters import reporter
     from tflint_fn.reporters.json import statistics_document
     from tflint_fn.reporters.text import render_statistics_text
     from tflint_fn.sources.discovery import DiscoveryError
@@ -145,7 +145,7 @@ def check(
         else:
             output = render_statistics_text(result)
     else:
-        output = REPORTERS[output_format](
+        output = reporter(output_format)(
             result, show_context=show_context, show_source=show_source, quiet=quiet, show_suppressed=show_suppressed
         )
     if output_file:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
 from tflint_fn.findings import (
@@ -42,6 +41,8 @@ class Positions:
                 shift = module.chunks[index].first_line - 1
                 if not shift:
                     return found
+                from libcst.metadata import CodePosition, CodeRange
+
                 return CodeRange(
                     CodePosition(found.start.line + shift, found.start.column),
                     CodePosition(found.end.line + shift, found.end.column),
@@ -51,6 +52,8 @@ class Positions:
     def _table(self, module: ModuleInfo, index: int) -> dict:
         table = self._by_chunk.get((id(module), index))
         if table is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider  # only once something is reported
+
             table = MetadataWrapper(module.chunk_tree(index), unsafe_skip_copy=True).resolve(PositionProvider)
             self._by_chunk[(id(module), index)] = table
         return table

@@ -208,9 +208,9 @@ class Chunk:
 
     first_line: int
     text: str
-    tree: cst.Module | None = None  # parsed on demand; its own default indent and newline
-    statements: tuple[cst.BaseStatement, ...] | None = None
-    definitions: list | None = None  # its FunctionDef/ClassDef nodes, in canonical order
+    tree: cst.Module | None = field(default=None, repr=False)  # parsed on demand; its own indent and newline
+    statements: tuple[cst.BaseStatement, ...] | None = field(default=None, repr=False)
+    definitions: list | None = field(default=None, repr=False)  # its FunctionDef/ClassDef nodes, in canonical order
 
 
 @dataclass(eq=False)

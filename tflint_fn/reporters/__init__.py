@@ -1,18 +1,24 @@
-"""Output formats. Each reporter turns a run's result into text."""
+"""Output formats. Each reporter turns a run's result into text.
 
-from tflint_fn.reporters.github import render_github
-from tflint_fn.reporters.gitlab import render_gitlab
-from tflint_fn.reporters.json import render_json, render_json_lines
-from tflint_fn.reporters.junit import render_junit
-from tflint_fn.reporters.sarif import render_sarif
-from tflint_fn.reporters.text import render_text
+A run imports only the reporter it prints with (start-up time counts in a
+pre-commit hook).
+"""
 
+from importlib import import_module
+
+# format -> (module in this package, function)
 REPORTERS = {
-    "text": render_text,
-    "json": render_json,
-    "json-lines": render_json_lines,
-    "github": render_github,
-    "sarif": render_sarif,
-    "gitlab": render_gitlab,
-    "junit": render_junit,
+    "text": ("text", "render_text"),
+    "json": ("json", "render_json"),
+    "json-lines": ("json", "render_json_lines"),
+    "github": ("github", "render_github"),
+    "sarif": ("sarif", "render_sarif"),
+    "gitlab": ("gitlab", "render_gitlab"),
+    "junit": ("junit", "render_junit"),
 }
+
+
+def reporter(output_format: str):
+    """The render function of ``output_format`` (one of ``REPORTERS``)."""
+    module, function = REPORTERS[output_format]
+    return getattr(import_module(f"tflint_fn.reporters.{module}"), function)

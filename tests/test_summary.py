@@ -1,0 +1,171 @@
+"""Module summaries come from Python's ast; LibCST parses a top-level statement only when asked.
+
+The summary names every def and class by (chunk, ordinal); these tests check
+that the LibCST node found that way is the same definition, on real files and
+on generated programs, that chunks and positions survive odd line endings,
+and that modules without traced code are never parsed by LibCST.
+"""
+
+import ast
+import textwrap
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tflint_fn import engine
+from tflint_fn.model.names import ImportTable
+from tflint_fn.model.summary import ModuleInfo, iter_params, summarize
+from tflint_fn.sources import parsing
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_FILES = sorted(REPO.glob("tflint_fn/**/*.py")) + sorted(REPO.glob("fixtures/*/**/*.py"))
+
+
+def summary_of(text: str, name: str = "m") -> ModuleInfo:
+    module = ModuleInfo(Path(f"/x/{name}.py"), f"{name}.py", name, False, text, ImportTable(name, False))
+    summarize(module, ast.parse(text))
+    return module
+
+
+def check_definitions_match(module: ModuleInfo) -> int:
+    checked = 0
+    for info in module.definitions.values():
+        node = info.node
+        assert node.name.value == info.qualname.rsplit(".", 1)[-1], (info.qualname, node.name.value)
+        if isinstance(node, cst.FunctionDef):
+            assert list(iter_params(node.params)) == info.params(), info.qualname
+            written = [d.decorator for d in node.decorators]
+            assert len(written) == len(info.decorator_names), info.qualname
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_definition_finds_its_libcst_node(path):
+    module = summary_of(path.read_text(encoding="utf-8"))
+    check_definitions_match(module)
+    # The chunks, parsed together, are the file's top-level statements.
+    assert len(module.tree.body) == len(cst.parse_module(module.source).body)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated_programs_find_their_definitions(source):
+    try:
+        tree = ast.parse(source)
+        cst.parse_module(source)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
+        return
+    module = ModuleInfo(Path("/x/m.py"), "m.py", "m", False, source, ImportTable("m", False))
+    summarize(module, tree)
+    check_definitions_match(module)
+
+
+def test_tricky_layouts_map_to_the_right_nodes():
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        a = 1; b = 2
+        @tf.function
+        @other
+        def f(x, *rest, k=1, **kw):
+            def inner(y):
+                class Local:
+                    def m(self):
+                        pass
+                return y
+            return inner(x)
+        class C(tf.keras.layers.Layer):
+            @property
+            def w(self):
+                return 1
+            @w.setter
+            def w(self, value):
+                pass
+            if True:
+                def call(self, x):
+                    return x
+            else:
+                def call(self, x):
+                    return -x
+        try:
+            def g(): pass
+        except Exception:
+            def g(): return 1
+        finally:
+            def h(): pass
+        """
+    )
+    module = summary_of(source)
+    assert check_definitions_match(module) == 12
+    # The import; `a = 1; b = 2`; f from its first decorator; C; the try statement.
+    assert [c.first_line for c in module.chunks] == [1, 2, 3, 12, 25]
+    f = module.functions["f"]
+    assert [d.callee for d in f.decorator_names] == ["tf.function", "other"]
+    assert [(p.name, p.has_default, p.keyword_only, p.star) for p in f.params()] == [
+        ("x", False, False, False), ("rest", False, False, True), ("k", True, True, False), ("kw", False, False, True),
+    ]
+    assert module.classes["C"].base_names() == ["tf.keras.layers.Layer"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_positions_in_later_chunks_with_any_line_ending(tmp_path, newline):
+    lines = [
+        "import tensorflow as tf",
+        "",
+        "x = 1  # a chunk before the traced one",
+        "",
+        "",
+        "@tf.function",
+        "def f(t):",
+        "    print(t)",
+        "    return t",
+    ]
+    (tmp_path / "m.py").write_bytes(newline.join(lines).encode() + newline.encode())
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert [(f.code, f.start.line, f.start.column) for f in result.findings] == [("TFF101", 8, 5)]
+
+
+def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, monkeypatch):
+    parsed: list[str] = []
+    original = parsing.parse_chunk
+
+    def spy(text):
+        parsed.append(text.splitlines()[0])
+        return original(text)
+
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", spy)
+    (tmp_path / "util.py").write_text("import tensorflow as tf\n\ndef helper(x):\n    return x + 1\n\nclass Config:\n    pass\n")
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\nfrom util import helper\n\nSIZE = 3\n\n"
+        "def untraced(v):\n    return v\n\n"
+        "@tf.function\ndef step(x):\n    return helper(x)\n"
+    )
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert result.findings == []
+    # The tf.function and the helper it calls; not the imports, SIZE, untraced() or Config.
+    assert sorted(parsed) == ["@tf.function", "def helper(x):"]
+
+
+def test_a_statement_libcst_cannot_parse_is_tff001_and_the_rest_is_still_checked(tmp_path, monkeypatch):
+    original = parsing.parse_chunk
+
+    def refuse(text):
+        if "refused" in text:
+            raise parsing.ChunkParseError(parsing.ParseFailure("syntax error: LibCST refused it", 2, 5))
+        return original(text)
+
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", refuse)
+    (tmp_path / "bad.py").write_text("import tensorflow as tf\n\n@tf.function\ndef f(x):\n    # refused\n    print(x)\n")
+    (tmp_path / "good.py").write_text("import tensorflow as tf\n\n@tf.function\ndef g(x):\n    print(x)\n")
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert [(f.path, f.code, f.start.line) for f in result.findings] == [("bad.py", "TFF001", 4), ("good.py", "TFF101", 5)]
+
+
+def _settings():
+    from tflint_fn.config import FileConfig, resolve_settings
+
+    return resolve_settings(FileConfig(), select=None, extend_select=None, ignore=None)
