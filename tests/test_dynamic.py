@@ -42,8 +42,12 @@ def test_dynamic_without_tensorflow_exits_2_naming_the_extra(tmp_path):
 
 def test_dynamic_options_need_dynamic(tmp_path):
     (tmp_path / "m.py").write_text("x = 1\n")
-    result = run_cli("--jobs", "2", ".", cwd=tmp_path)
+    result = run_cli("--examples", "x.py", ".", cwd=tmp_path)
     assert result.returncode == 2 and "--dynamic" in result.stderr
+    # --jobs also sets the static run's processes; it must be positive.
+    assert run_cli("--jobs", "2", ".", cwd=tmp_path).returncode == 0
+    result = run_cli("--jobs", "0", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "--jobs 0" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_dynamic_refuses_stdin(tmp_path):

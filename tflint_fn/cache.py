@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import stat
@@ -36,6 +37,7 @@ _TAG_NAME = "CACHEDIR.TAG"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a cache directory created by tflint-fn.\n"
 _GITIGNORE = "# Created by tflint-fn.\n*\n"
 _ENTRY = re.compile(r"[0-9a-f]{64}\.json")
+_SUMMARY = re.compile(r"[0-9a-f]{64}\.pickle")
 _TEMPORARY_PREFIX = "tflint-fn-"
 _STALE_SECONDS = 3600
 
@@ -193,7 +195,76 @@ class ResultCache:
             (results / name).unlink(missing_ok=True)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+class SummaryStore:
+    """One module summary per file content (``summaries/<sha256>.pickle``), beside the results.
+
+    Same safety as the results: only inside a cache folder tflint-fn made,
+    only names it gives, written atomically; an entry that cannot be read is
+    rebuilt. Entries not written or read for a while are pruned past a bound.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.directory = root / CACHE_DIR_NAME
+        self.refused: str | None = refusal(self.directory)
+        self._folder: Path | None = None
+        self._written = 0
+
+    def key(self, request) -> str:
+        from tflint_fn.model.loading import summary_key
+
+        return summary_key(request, f"{__version__} {code_digest()}")
+
+    def load(self, key: str):
+        if self.refused is not None:
+            return None
+        path = self.directory / "summaries" / f"{key}.pickle"
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode) or not _is_ours(self.directory):
+                return None
+            with open(path, "rb") as stream:
+                return pickle.load(stream)
+        except Exception:  # a torn or foreign entry: rebuilt, never trusted
+            return None
+
+    def save(self, key: str, summary) -> None:
+        if self.refused is not None:
+            return
+        try:
+            if self._folder is None:
+                results = ResultCache(self.directory.parent)._prepare()
+                if results is None:
+                    self.refused = "not ours"
+                    return
+                folder = self.directory / "summaries"
+                if not os.path.lexists(folder):
+                    os.mkdir(folder)
+                if not _is_real_directory(folder):
+                    self.refused = f"{folder} is not a folder"
+                    return
+                self._folder = folder
+            _write_atomically(self._folder / f"{key}.pickle", pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+            self._written += 1
+        except (OSError, pickle.PicklingError, RecursionError):
+            return
+
+    def prune(self, keep: int) -> None:
+        """Keep the ``keep`` newest entries (a project's files, several times over)."""
+        if self._folder is None or self._written == 0:
+            return
+        try:
+            entries = [
+                (entry.stat(follow_symlinks=False).st_mtime, entry.name)
+                for entry in os.scandir(self._folder)
+                if _SUMMARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+            ]
+            entries.sort(reverse=True)
+            for _, name in entries[keep:]:
+                (self._folder / name).unlink(missing_ok=True)
+        except OSError:
+            return
+
+
+def _write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``.
 
     Whatever stops the write (an error, a full disk, Ctrl-C), the temporary
@@ -201,8 +272,12 @@ def _write_atomically(path: Path, text: str) -> None:
     """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY_PREFIX, suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -63,7 +63,9 @@ def cli() -> None:
 @click.option("--show-settings", is_flag=True, help="Print the settings in force and exit.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--dynamic", is_flag=True, help="Also trace the traced functions with TensorFlow (runs the project's code).")
-@click.option("--jobs", "-j", type=int, default=None, help="With --dynamic: worker processes in parallel (default 1).")
+@click.option("--jobs", "-j", type=int, default=None,
+              help="Processes in parallel: summarising files (default: the number of cores); with --dynamic, "
+                   "tracing workers (default 1).")
 @click.option("--examples", "examples_path", type=click.Path(dir_okay=False),
               help="With --dynamic: the examples module (overrides `dynamic.examples`).")
 def check(
@@ -94,8 +96,10 @@ def check(
         _fail("--stdin-filename needs `-` as the path (`tflint-fn --stdin-filename x.py -`)")
     if statistics and output_format not in ("text", "json"):
         _fail(f"--statistics prints `text` or `json`, not `{output_format}`")
-    if not dynamic and (jobs is not None or examples_path is not None):
-        _fail("--jobs and --examples only apply with --dynamic")
+    if not dynamic and examples_path is not None:
+        _fail("--examples only applies with --dynamic")
+    if jobs is not None and jobs < 1:
+        _fail(f"--jobs {jobs}: give a positive number of processes")
     if dynamic and stdin is not None:
         _fail("--dynamic cannot check stdin: the worker imports modules from files")
     try:
@@ -130,6 +134,7 @@ def check(
         result = run(
             paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
             cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
+            jobs=None if dynamic else jobs,
         )
         if dynamic:
             result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)

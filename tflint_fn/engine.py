@@ -6,7 +6,7 @@ import gc
 import re
 from pathlib import Path
 
-from tflint_fn.cache import ResultCache, cache_key, content_hash
+from tflint_fn.cache import ResultCache, SummaryStore, cache_key, content_hash
 from tflint_fn.checks import (
     ALL_CHECKS,
     PARSE_ERROR,
@@ -24,8 +24,9 @@ from tflint_fn.checks.suppressions import (
 )
 from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.findings import Finding, Position, Result, Subject
-from tflint_fn.model.names import ImportTable, resolve_relative
-from tflint_fn.model.summary import ModuleInfo, summarize
+from tflint_fn.model.names import resolve_relative
+from tflint_fn.model.loading import Request, build, default_jobs, load_all
+from tflint_fn.model.summary import ModuleInfo
 from tflint_fn.project.traces import Project
 from tflint_fn.sources.discovery import SourceFile, discover, display_path, module_name
 from tflint_fn.sources.notebooks import (
@@ -41,7 +42,6 @@ from tflint_fn.sources.parsing import (
     FileGone,
     ParseFailure,
     decode,
-    parse_syntax,
     read_source,
     syntax_error,
     too_large,
@@ -61,6 +61,7 @@ def run(
     resolver: SettingsResolver | None = None,
     cache_root: Path | None = None,
     collect_targets: bool = False,
+    jobs: int | None = None,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer of bytes reported under a path).
 
@@ -102,7 +103,11 @@ def run(
         if cached is not None:
             findings, suppressed, count = cached
             return Result(findings, count, suppressed, sources, notebooks=cells)
-    result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells)
+    store = SummaryStore(cache_root) if cache is not None and cache.refused is None else None
+    jobs = default_jobs() if jobs is None else jobs
+    result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
+    if store is not None:
+        store.prune(keep=4 * len(files) + 1000)
     if key is not None:
         cache.store(key, result.findings, result.suppressed, result.files)
     result.cache_refused = cache.refused if cache is not None else None
@@ -121,7 +126,13 @@ def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     return parts
 
 
-def _analyze(files, texts, sources, file_settings, settings: Settings, collect_targets=False, notebooks=None) -> Result:
+def _request(file: SourceFile, texts) -> Request:
+    return Request(file.path, file.display_path, file.module, file.is_package, texts[file.path])
+
+
+def _analyze(
+    files, texts, sources, file_settings, settings: Settings, collect_targets=False, notebooks=None, store=None, jobs=1,
+) -> Result:
     notebooks = notebooks or {}
     findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
@@ -140,14 +151,16 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
             pending.append(file)
         else:
             others.append(file)
+    summaries = load_all([_request(file, texts) for file in pending], store, jobs)
     while pending:
-        # Parse the relevant files and every project module they import ...
+        # Summarise the relevant files and every project module they import ...
         while pending:
             file = pending.pop()
             if file.module in modules:
                 continue
-            module = _load(file, texts[file.path], findings)
-            if module is None:
+            module = summaries.get(file.module) or load_all([_request(file, texts)], store)[file.module]
+            if isinstance(module, ParseFailure):
+                findings.append(_parse_finding(file, module))
                 continue
             modules[file.module] = module
             # Trees stay alive to the end and hold no cycles: keep the cyclic
@@ -190,7 +203,7 @@ def _analyze(files, texts, sources, file_settings, settings: Settings, collect_t
             findings.append(_parse_finding(by_module[failed.name], error.failure))
             del modules[failed.name]
             gc.unfreeze()
-            modules = {name: _reload(module, texts, by_module, findings) for name, module in modules.items()}
+            modules = {name: _reload(module, texts, by_module) for name, module in modules.items()}
     findings.extend(found)
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
@@ -222,10 +235,9 @@ def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, 
     return found, _targets(project, positions) if collect_targets else []
 
 
-def _reload(module: ModuleInfo, texts, by_module, findings) -> ModuleInfo:
+def _reload(module: ModuleInfo, texts, by_module) -> ModuleInfo:
     """A fresh summary of ``module``: the failed run's caches must not carry over."""
-    file = by_module[module.name]
-    return _load(file, texts[file.path], findings)
+    return build(_request(by_module[module.name], texts))
 
 
 def _targets(project: Project, positions: Positions) -> list[Subject]:
@@ -291,27 +303,6 @@ def _stdin_file(name: str, cwd: Path) -> SourceFile:
     path = (cwd / name).absolute()
     module, is_package = module_name(path)
     return SourceFile(path, display_path(path, cwd), module, is_package)
-
-
-def _load(file: SourceFile, text: str, findings: list[Finding]) -> ModuleInfo | None:
-    tree = parse_syntax(text)
-    if isinstance(tree, ParseFailure):
-        findings.append(_parse_finding(file, tree))
-        return None
-    module = ModuleInfo(
-        path=file.path,
-        display_path=file.display_path,
-        name=file.module,
-        is_package=file.is_package,
-        source=text,
-        imports=ImportTable(file.module, file.is_package),
-    )
-    try:
-        summarize(module, tree)
-    except RecursionError:
-        findings.append(_parse_finding(file, ParseFailure("too deeply nested to analyse")))
-        return None
-    return module
 
 
 def _parse_finding(file: SourceFile, failure: ParseFailure, cell: int | None = None) -> Finding:

@@ -207,7 +207,8 @@ class Chunk:
     """One top-level statement: its lines, and its LibCST statements once parsed."""
 
     first_line: int
-    text: str
+    begin: int  # its text is the module's source[begin:end]
+    end: int
     tree: cst.Module | None = field(default=None, repr=False)  # parsed on demand; its own indent and newline
     statements: tuple[cst.BaseStatement, ...] | None = field(default=None, repr=False)
     definitions: list | None = field(default=None, repr=False)  # its FunctionDef/ClassDef nodes, in canonical order
@@ -244,6 +245,13 @@ class ModuleInfo:
     definitions: dict[tuple[int, int], FunctionInfo | ClassInfo] = field(default_factory=dict)  # (chunk, ordinal) ->
     _tree: cst.Module | None = None
 
+    def __getstate__(self) -> dict:
+        """Pickled without its text (the cache key holds the text's digest) nor LibCST trees."""
+        state = dict(self.__dict__)
+        state["source"] = None
+        state["_tree"] = None
+        return state
+
     # --- LibCST, parsed on demand -------------------------------------------------
 
     def chunk_tree(self, index: int) -> cst.Module:
@@ -254,7 +262,7 @@ class ModuleInfo:
         chunk = self.chunks[index]
         if chunk.statements is None:
             try:
-                chunk.tree = parse_chunk(chunk.text)
+                chunk.tree = parse_chunk(self.source[chunk.begin : chunk.end])
                 chunk.statements = tuple(chunk.tree.body)
             except ChunkParseError as error:
                 error.module = self
@@ -361,7 +369,7 @@ def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int]]:
     for index, first in enumerate(firsts):
         begin = starts[first - 1]
         end = starts[firsts[index + 1] - 1] if index + 1 < len(firsts) else len(text)
-        chunks.append(Chunk(first, text[begin:end]))
+        chunks.append(Chunk(first, begin, end))
     return chunks, owner
 
 
@@ -717,12 +725,13 @@ def _scan_root_calls(module: ModuleInfo, tree: ast.Module, owners: list[int], no
     """Calls of ``tf.function`` and of dataset transformations, with their scope (no LibCST)."""
     # A chunk can hold a candidate only if its text calls `function`, a dataset
     # method, or a bare imported name: most chunks are skipped without a walk.
+    source = module.source
     hinted = {
         index
         for index, chunk in enumerate(module.chunks)
-        if "function" in chunk.text
-        or _DATASET_CALL.search(chunk.text)
-        or not module.imports.aliases.keys().isdisjoint(_BARE_CALL.findall(chunk.text))
+        if "function" in source[chunk.begin : chunk.end]
+        or _DATASET_CALL.search(source, chunk.begin, chunk.end)
+        or not module.imports.aliases.keys().isdisjoint(_BARE_CALL.findall(source, chunk.begin, chunk.end))
     }
     for statement, chunk in zip(tree.body, owners):
         if chunk not in hinted:

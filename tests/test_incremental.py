@@ -1,0 +1,86 @@
+"""Per-file summaries in the cache, and parallel summarising: never a different result."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tflint_fn.model import loading
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run([sys.executable, "-m", "tflint_fn", *args], cwd=cwd, capture_output=True, text=True, env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def write_project(root: Path, modules: int) -> None:
+    """A package of ``modules`` helpers called from one tf.function, half of them printing."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for index in range(modules):
+        body = "    print(tf.reduce_sum(x))\n" if index % 2 else ""
+        (package / f"helper_{index}.py").write_text(f"import tensorflow as tf\n\n\ndef helper_{index}(x):\n{body}    return x + {index}\n")
+    imports = "".join(f"from pkg.helper_{i} import helper_{i}\n" for i in range(modules))
+    calls = "".join(f"    x = helper_{i}(x)\n" for i in range(modules))
+    (package / "step.py").write_text(f"import tensorflow as tf\n{imports}\n\n@tf.function\ndef step(x):\n{calls}    return x\n")
+
+
+def findings(result) -> list:
+    return [(f["path"], f["code"], f["start"]["line"]) for f in json.loads(result.stdout)["findings"]]
+
+
+def test_parallel_summaries_give_identical_output(tmp_path):
+    write_project(tmp_path, loading.PARALLEL_FROM + 6)
+    outputs = {jobs: run_cli("--no-cache", "--jobs", str(jobs), "--format", "json", ".", cwd=tmp_path) for jobs in (1, 2, 3)}
+    assert outputs[1].stdout == outputs[2].stdout == outputs[3].stdout
+    assert len(findings(outputs[1])) == (loading.PARALLEL_FROM + 6) // 2
+
+
+def test_an_edit_rebuilds_only_the_edited_files_summary(tmp_path, monkeypatch):
+    write_project(tmp_path, 8)
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    settings = resolve_settings(FileConfig())
+    first = run(["."], settings, tmp_path, cache_root=tmp_path)
+    built: list[str] = []
+    original = loading.build
+
+    def spy(request):
+        built.append(request.display_path)
+        return original(request)
+
+    monkeypatch.setattr(loading, "build", spy)
+    helper = tmp_path / "pkg" / "helper_2.py"
+    helper.write_text(helper.read_text().replace("    return x + 2\n", "    print(tf.reduce_sum(x))\n    return x + 2\n"))
+    second = run(["."], settings, tmp_path, cache_root=tmp_path)
+    assert built == ["pkg/helper_2.py"]
+    assert len(second.findings) == len(first.findings) + 1
+    uncached = run(["."], settings, tmp_path)
+    assert [f.to_json() for f in second.findings] == [f.to_json() for f in uncached.findings]
+
+
+def test_a_corrupt_or_foreign_summary_entry_is_rebuilt(tmp_path):
+    write_project(tmp_path, 4)
+    expected = run_cli("--no-cache", "--format", "json", ".", cwd=tmp_path).stdout
+    assert run_cli("--format", "json", ".", cwd=tmp_path).stdout == expected
+    summaries = tmp_path / ".tflint-fn-cache" / "summaries"
+    entries = sorted(summaries.glob("*.pickle"))
+    assert len(entries) == 6  # __init__.py has no TensorFlow in it: never summarised
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(entries[2].read_bytes())  # another module's summary under this key
+    for result in (tmp_path / ".tflint-fn-cache" / "results").glob("*.json"):
+        result.unlink()
+    assert run_cli("--format", "json", ".", cwd=tmp_path).stdout == expected
+
+
+def test_jobs_must_be_positive(tmp_path):
+    (tmp_path / "m.py").write_text("x = 1\n")
+    result = run_cli("--jobs", "-1", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "--jobs -1" in result.stderr
