@@ -62,6 +62,8 @@ def cli() -> None:
 @click.option("--report-unused-suppressions", is_flag=True, help="Report suppression comments that hide nothing (TFF002).")
 @click.option("--show-settings", is_flag=True, help="Print the settings in force and exit.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-project-context", is_flag=True,
+              help="Check files named one by one (or stdin) alone, not as part of their project.")
 @click.option("--dynamic", is_flag=True, help="Also trace the traced functions with TensorFlow (runs the project's code).")
 @click.option("--jobs", "-j", type=int, default=None,
               help="Processes in parallel: summarising files (default: the number of cores); with --dynamic, "
@@ -71,7 +73,7 @@ def cli() -> None:
 def check(
     paths, output_format, select, ignore, extend_select, show_context, show_source, statistics, quiet,
     exit_zero, output_file, config_path, stdin_filename, force_exclude, show_suppressed,
-    report_unused_suppressions, show_settings, no_cache, dynamic, jobs, examples_path,
+    report_unused_suppressions, show_settings, no_cache, no_project_context, dynamic, jobs, examples_path,
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
@@ -134,7 +136,7 @@ def check(
         result = run(
             paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
             cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
-            jobs=None if dynamic else jobs,
+            jobs=None if dynamic else jobs, project_context=settings.project_context and not no_project_context,
         )
         if dynamic:
             result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)

@@ -76,7 +76,7 @@ def dynamic_problem(key: str, value) -> str | None:
     else:
         shown = _quoted(value) if isinstance(value, str) else _type_name(value)
     return f"`dynamic.{key}` must be {expected}, not {shown}"
-KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic"}
+KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic", "project-context"}
 
 
 @dataclass
@@ -90,6 +90,7 @@ class FileConfig:
     graph_decorators: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     dynamic: dict = field(default_factory=dict)
+    project_context: bool = True
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -184,6 +185,10 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
             if key in ("exclude", "extend-exclude"):
                 for pattern in value:
                     _check_pattern(pattern, f"{where}: `{key}`")
+        elif key == "project-context":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `project-context` must be true or false, not {_type_name(value)}")
+            config.project_context = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict) or not all(
                 isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
@@ -251,6 +256,7 @@ class Settings:
     per_file_patterns: list[tuple[str, list[str]]] = field(default_factory=list)
     dynamic: dict = field(default_factory=dict)
     root: Path | None = None  # patterns are relative to this (the config's folder)
+    project_context: bool = True  # files named one by one are checked in their whole project
 
     def relative(self, path: Path) -> str:
         base = self.root or Path.cwd()
@@ -318,6 +324,7 @@ def describe(settings: Settings) -> str:
         lines.append(f"  {pattern}: {', '.join(codes)}")
     lines.append("graph-decorators: " + (", ".join(sorted(settings.graph_decorators)) or "(none)"))
     lines.append(f"dynamic: {settings.dynamic or '(defaults)'}")
+    lines.append(f"project-context: {'true' if settings.project_context else 'false'}")
     return "\n".join(lines) + "\n"
 
 
@@ -351,4 +358,5 @@ def resolve_settings(
         patterns,
         sorted(file_config.per_file_ignores.items()),
         dict(file_config.dynamic),
+        project_context=file_config.project_context,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from tflint_fn.cache import ResultCache, SummaryStore, cache_key, content_hash
@@ -62,6 +64,7 @@ def run(
     cache_root: Path | None = None,
     collect_targets: bool = False,
     jobs: int | None = None,
+    project_context: bool = False,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer of bytes reported under a path).
 
@@ -69,22 +72,34 @@ def run(
     pyproject.toml; otherwise ``settings`` applies to all. With a
     ``cache_root``, the result of an unchanged project is reused. With
     ``collect_targets`` (for ``--dynamic``), the result lists every traced root.
+    With ``project_context``, files named one by one (or the stdin buffer) are
+    checked as part of their whole project (``project_context_of``), and only
+    their findings are reported: the same findings a whole-project run gives them.
     """
     settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
     hashes: dict[Path, str] = {}
     texts: dict[Path, str | ParseFailure] = {}
     notebooks: dict[Path, Notebook] = {}
-    if stdin is not None:
+    excluded = (lambda path, is_dir: settings_for(path).excluded(path, is_dir))
+    context = project_context_of(paths, stdin, cwd, settings_for) if project_context else None
+    if stdin is not None and context is None:
         name, data = stdin
         files = [_stdin_file(name, cwd)]
         limit = _size_limit(files[0])
         _decode_into(files[0], data if len(data) <= limit else too_large(limit), texts, notebooks)
         cache_root = None
     else:
-        excluded = (lambda path, is_dir: settings_for(path).excluded(path, is_dir))
-        found = discover(paths, cwd, excluded, force_exclude=force_exclude)
+        if context is None:
+            found = discover(paths, cwd, excluded, force_exclude=force_exclude)
+        else:
+            # The whole project, so that a helper is known to be traced from
+            # another module; findings are then kept for the given files only.
+            given = [str(path) for path in context.files if path.is_file()]
+            found = discover([str(context.root), *given], cwd, excluded, force_exclude=force_exclude)
         files = []
         for file in found:
+            if stdin is not None and file.path == context.files[0]:
+                continue  # the buffer replaces the file on disk
             try:
                 data = read_source(file.path, _size_limit(file))
             except FileGone:
@@ -92,6 +107,14 @@ def run(
             files.append(file)
             hashes[file.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
             _decode_into(file, data, texts, notebooks)
+        if stdin is not None:
+            name, data = stdin
+            buffer = _stdin_file(name, cwd)
+            limit = _size_limit(buffer)
+            data = data if len(data) <= limit else too_large(limit)
+            files = sorted([*files, buffer], key=lambda f: f.display_path)
+            hashes[buffer.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
+            _decode_into(buffer, data, texts, notebooks)
     file_settings = {file.display_path: settings_for(file.path) for file in files}
     sources = {file.display_path: texts[file.path] for file in files if isinstance(texts[file.path], str)}
     cells = {file.display_path: notebooks[file.path] for file in files if file.path in notebooks}
@@ -102,7 +125,7 @@ def run(
         cached = cache.load(key)
         if cached is not None:
             findings, suppressed, count = cached
-            return Result(findings, count, suppressed, sources, notebooks=cells)
+            return _given_only(Result(findings, count, suppressed, sources, notebooks=cells), context, files)
     store = SummaryStore(cache_root) if cache is not None and cache.refused is None else None
     jobs = default_jobs() if jobs is None else jobs
     result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
@@ -111,6 +134,59 @@ def run(
     if key is not None:
         cache.store(key, result.findings, result.suppressed, result.files)
     result.cache_refused = cache.refused if cache is not None else None
+    return _given_only(result, context, files)
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    root: Path
+    files: tuple[Path, ...]  # the files asked for (absolute)
+
+
+def project_context_of(paths, stdin, cwd: Path, settings_for) -> ProjectContext | None:
+    """The project a partial run belongs to: files named one by one (pre-commit) or a buffer.
+
+    The root is the folder of the configuration that applies, else the
+    repository root; without either there is no project to take context from.
+    """
+    if stdin is not None:
+        targets = [(cwd / stdin[0]).absolute()]
+    else:
+        targets = [(cwd / raw).absolute() for raw in paths]
+        if not targets or not all(path.is_file() for path in targets):
+            return None  # a folder is a whole run already
+    settings = settings_for(targets[0])
+    root = settings.root if settings.config_path is not None else _repository_root(targets[0].parent)
+    if root is None or not all(_is_under(path, root) for path in targets):
+        return None
+    return ProjectContext(root, tuple(targets))
+
+
+def _repository_root(directory: Path) -> Path | None:
+    for candidate in (directory, *directory.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _given_only(result: Result, context: ProjectContext | None, files) -> Result:
+    """A project-context run reports on the files asked for only."""
+    if context is None:
+        return result
+    wanted = set(context.files)
+    shown = {file.display_path for file in files if file.path in wanted}
+    result.findings = [f for f in result.findings if f.path in shown]
+    result.suppressed = [f for f in result.suppressed if f.path in shown]
+    result.targets = [t for t in result.targets if t.path in shown]
+    result.files = len(shown)
     return result
 
 

@@ -68,7 +68,7 @@ class CheckContext:
             return False
         attribute = wanted.rsplit(".", 1)[-1]
         for test, _in_body in self.walker.guards:
-            if _mentions(test, wanted, attribute):
+            if _mentions(test, wanted, attribute) and not _counts(test, wanted):
                 return True
         return False
 
@@ -78,6 +78,22 @@ class CheckContext:
             if qualified in ("tensorflow", "tensorflow.compat.v2"):
                 return local
         return None
+
+
+def _counts(test: cst.BaseExpression, dotted: str) -> bool:
+    """``if self.counter == 0:`` / ``if step < 10:``: ``dotted`` compared with a number.
+
+    That tests a Python counter, which the body usually advances (``self.counter
+    += 1``): it runs once per trace, not once per call, so it guards nothing. A
+    create-once guard tests for absence (``is None``, ``not x``, ``hasattr``).
+    """
+    for comparison in find_all(test, cst.Comparison):
+        operands = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+        numbers = [o for o in operands if isinstance(o, (cst.Integer, cst.Float))
+                   or isinstance(o, cst.UnaryOperation) and isinstance(o.expression, (cst.Integer, cst.Float))]
+        if numbers and any(dotted_name(o) == dotted for o in operands):
+            return True
+    return False
 
 
 def _mentions(test: cst.BaseExpression, dotted: str, attribute: str) -> bool:

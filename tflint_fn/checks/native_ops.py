@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.function.tensors import STATIC_DIM
+from tflint_fn.function.tensors import SHAPE, STATIC_DIM
 from tflint_fn.model.names import dotted_name
 
 
@@ -204,10 +204,40 @@ class UnknownStaticDimension(Check):
         qualified = ctx.qualified(node.func)
         if qualified == "range" or qualified in _SHAPE_CONSUMERS:
             for arg in node.args:
+                if qualified != "range" and self._partial_shape(arg.value, ctx):
+                    yield self._whole_shape_report(arg.value, _short(qualified))
+                    continue
                 values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
                 for value in values:
                     if self._unknown(value, ctx):
                         yield self._report(value, f"`{_short(qualified)}`")
+
+    @staticmethod
+    def _partial_shape(node: cst.BaseExpression, ctx: CheckContext) -> bool:
+        """``x.shape`` (or ``x.get_shape()``) itself, of a tensor with a dimension known to
+        be unknown while tracing: a partially known TensorShape (not a slice of it)."""
+        if isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value == "get_shape":
+            holder = node.func.value
+        elif isinstance(node, cst.Attribute) and node.attr.value == "shape":
+            holder = node.value
+        else:
+            return False
+        taint = ctx.taint(node)
+        return isinstance(holder, cst.Name) and taint.kind == SHAPE \
+            and bool(ctx.walker.unknown_dims.get(holder.value))
+
+    @staticmethod
+    def _whole_shape_report(node: cst.BaseExpression, use: str) -> Report:
+        text = dotted_name(node)
+        if text is None and isinstance(node, cst.Call):
+            text = f"{dotted_name(node.func) or 'x.get_shape'}()"
+        return Report(
+            node,
+            f"`{text}` holds `None` for a dimension that is unknown while tracing (the batch or signature "
+            f"dimension): `{use}` of it raises `ValueError: Cannot convert a partially known TensorShape`; "
+            "use `tf.shape(...)` instead",
+        )
 
     @staticmethod
     def _unknown(node: cst.BaseExpression, ctx: CheckContext) -> bool:

@@ -84,8 +84,9 @@ class VaryingPythonArgument(ProjectCheck):
     summary = "A tf.function called with a Python number or string that changes every call retraces every call."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
+        yield from _new_literals_in_sequences(loop_calls)
         for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=False):
-            if not _varying_value(value, site.varying, resolve):
+            if not _varying_value(value, site.varying, resolve, site.constants):
                 continue
             shown = _source(value)
             yield SiteReport(
@@ -98,6 +99,57 @@ class VaryingPythonArgument(ProjectCheck):
                 site.scope,
                 parameter,
             )
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False")
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString))
+
+
+def _new_literals_in_sequences(loop_calls: LoopCalls) -> Iterator[SiteReport]:
+    """Straight-line calls of one tf.function with Python literals (``f(x, 1)``,
+    ``f(x, 2)``, ``f(x, 3)``): each new combination is a new trace. Reported when
+    the calls of one block make three traces or more (``f(x, True)`` and
+    ``f(x, False)``, the usual train/eval pair, stay quiet); the first call of
+    each new combination after the first is reported, at its first new literal."""
+    for group in loop_calls.sequences:
+        ref = group[0].tf_function
+        if ref is None or ref.options.input_signature is not None:
+            continue
+        literals = [
+            {name: value for name, value in bound_arguments(ref.function, site.call) if _literal(value)}
+            for site in group
+        ]
+        common = [name for name in literals[0] if all(name in found for found in literals)]
+        keys = [tuple(_source(found[name]) for name in common) for found in literals]
+        if not common or len(set(keys)) < 3:
+            continue
+        seen: list[tuple[str, ...]] = []
+        for site, found, key in zip(group, literals, keys):
+            if key in seen:
+                continue
+            if seen:
+                fresh = [i for i, text in enumerate(key) if all(old[i] != text for old in seen)]
+                # No value new by itself (`f(x, True, True)` after `(True, False)`, `(False, True)`):
+                # the first that differs from the call before.
+                index = fresh[0] if fresh else next(i for i, text in enumerate(key) if text != seen[-1][i])
+                value = found[common[index]]
+                shown = _source(value)
+                yield SiteReport(
+                    site.module,
+                    value,
+                    f"`{_source(site.call.func)}` is a tf.function called here with the Python value `{shown}` "
+                    f"and with other values by the calls around it ({len(set(keys))} combinations): tf.function "
+                    f"keys its graphs by Python values, so each new one traces it again; pass a tensor "
+                    f"(`tf.constant({shown})`), or declare an `input_signature`",
+                    ref.trace,
+                    site.scope,
+                    common[index],
+                )
+            seen.append(key)
 
 
 def _tf_function_arguments(project: Project, loop_calls: LoopCalls, shapes: bool):
@@ -126,10 +178,10 @@ def _source(node: cst.CSTNode, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _varying_value(value: cst.BaseExpression, varying: set[str], resolve) -> bool:
+def _varying_value(value: cst.BaseExpression, varying: set[str], resolve, constants=frozenset()) -> bool:
     if isinstance(value, (cst.List, cst.Tuple)):
-        return any(_varying_value(element.value, varying, resolve) for element in value.elements)
-    return python_scalar_of(value, varying, resolve)
+        return any(_varying_value(element.value, varying, resolve, constants) for element in value.elements)
+    return python_scalar_of(value, varying, resolve, constants)
 
 
 class VaryingInputShape(ProjectCheck):

@@ -242,6 +242,23 @@ def _holds_python_container(target: cst.BaseExpression, ctx: CheckContext) -> bo
 
 
 _EMPTYING_METHODS = frozenset({"clear", "pop", "popitem", "popleft"})
+# List growth: each call would add an element (a set's `add` or a dict's `update` is
+# idempotent for the same key, so they are not counted here).
+_GROWING_METHODS = frozenset({"append", "extend", "insert", "appendleft", "extendleft"})
+
+
+def _is_attribute_of_self(node: cst.BaseExpression) -> bool:
+    root = _receiver_root(node)
+    return isinstance(root, cst.Name) and root.value in ("self", "cls") and root is not node
+
+
+def _from_parameters(value: cst.BaseExpression, ctx: CheckContext) -> bool:
+    """``value`` is computed from the traced function's own arguments (``x ** 2`` of a
+    parameter ``x``): a value the caller means to change per call, even a Python number.
+    A constant (``calls.append(1)``, a trace counter) is not."""
+    function = ctx.trace.function
+    params = {p.name for p in function.bound_params() if not p.star} if isinstance(function.node, cst.FunctionDef) else set()
+    return any(n.value in params for n in find_all(value, cst.Name, skip=(cst.Lambda,)))
 
 
 def carries_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
@@ -284,10 +301,17 @@ class OuterStateMutation(Check):
         if why is None or ctx.guarded_by(receiver) or not _holds_python_container(receiver, ctx):
             return
         empties = func.attr.value in _EMPTYING_METHODS
-        if not empties and not any(carries_tensor(arg.value, ctx) for arg in node.args):
+        grows = func.attr.value in _GROWING_METHODS and not _is_attribute_of_self(receiver)
+        per_call = grows and any(_from_parameters(arg.value, ctx) for arg in node.args)
+        if not empties and not per_call and not any(carries_tensor(arg.value, ctx) for arg in node.args):
             return  # e.g. building a list of sub-layers on the first trace
         text = dotted_name(receiver) or "the container"
-        effect = "it empties the container only while tracing" if empties else "it stores symbolic tensors"
+        if empties:
+            effect = "it empties the container only while tracing"
+        elif any(carries_tensor(arg.value, ctx) for arg in node.args):
+            effect = "it stores symbolic tensors"
+        else:
+            effect = "it records one value per trace, not one per call"
         yield Report(
             node,
             f"`{text}.{func.attr.value}(...)` runs once, at trace time, not on every call ({why}); "
@@ -305,6 +329,7 @@ class OuterStateMutation(Check):
                         declared = name in ctx.module.module_names
                     updates = isinstance(node, cst.AugAssign) or action == "del"
                     value = getattr(node, "value", None)
+                    updates = updates or declared and _computed_from_itself(value, name)
                     if not updates and not (value is not None and carries_tensor(value, ctx)):
                         continue  # a flag or setting flipped on the first trace
                     if declared and name in walker.nonlocal_names and _owned_by_traced(name, ctx):
@@ -332,6 +357,14 @@ class OuterStateMutation(Check):
                         f"{verb} `{dotted_name(container) or 'the container'}` runs once, at trace "
                         f"time, not on every call ({why}); return the values instead",
                     )
+
+
+def _computed_from_itself(value: cst.BaseExpression | None, name: str) -> bool:
+    """``a = a + 1`` / ``history = history + [x]``: arithmetic on the name's old value,
+    an update like ``a += 1`` (not idempotent), unlike ``flag = True``."""
+    if not isinstance(value, cst.BinaryOperation):
+        return False
+    return any(n.value == name for n in find_all(value, cst.Name, skip=(cst.Lambda,)))
 
 
 def _keyed_endpoint(target: cst.Subscript) -> bool:
@@ -375,7 +408,7 @@ class PythonAttributeAssignment(Check):
                 # Only direct attributes (`self.x`): deeper chains rewire other objects on purpose.
                 if not isinstance(element, cst.Attribute) or not isinstance(element.value, cst.Name):
                     continue
-                why = _outer_description(element, ctx)
+                why = _outer_description(element, ctx) or _argument_object(element, ctx)
                 if why is None or ctx.guarded_by(element):
                     continue
                 text = dotted_name(element) or "the attribute"
@@ -385,6 +418,30 @@ class PythonAttributeAssignment(Check):
                     f"{operation} `{text}` runs once, at trace time, not on every call; "
                     "keep the value in a `tf.Variable` and `assign` it, or return it",
                 )
+
+
+def _argument_object(target: cst.Attribute, ctx: CheckContext) -> str | None:
+    """``state.value`` where ``state`` is a parameter of a ``tf.function`` (not ``self``):
+    an object the caller passes in and keeps, so a change to it outlives the call.
+    Only the tf.function's own parameters: a helper's parameter may be an object the
+    traced code made for this call."""
+    root = target.value
+    trace = ctx.trace
+    if trace.kind != "tf.function" or not isinstance(root, cst.Name) or root.value in ("self", "cls"):
+        return None
+    function = trace.function
+    if not isinstance(function.node, cst.FunctionDef) or trace.options is not None and trace.options.input_signature:
+        return None  # with a signature every parameter is a tensor
+    if root.value not in {p.name for p in function.bound_params() if not p.star}:
+        return None
+    rebound = any(
+        isinstance(t.target, cst.Name) and t.target.value == root.value
+        for assign in find_all(function.node.body, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        for t in assign.targets
+    )
+    if rebound:
+        return None  # `state = State()` first: the call's own object
+    return f"`{root.value}` is an object the caller passes in"
 
 
 _FROZEN_CALLS = {
@@ -425,6 +482,10 @@ class TraceTimeValue(Check):
         qualified = ctx.qualified(node.func)
         if qualified is None or qualified in _NOT_FROZEN:
             return
+        if qualified == "next" and node.args and isinstance(node.args[0].value, cst.Name):
+            if _python_iterator(node.args[0].value.value, ctx):
+                yield self._report(node, f"next({node.args[0].value.value})", "a Python iterator")
+            return
         what = _FROZEN_CALLS.get(qualified)
         if what is None and qualified.startswith(("random.", "numpy.random.", "secrets.")):
             what = "Python randomness" if qualified.startswith(("random.", "secrets.")) else "NumPy randomness"
@@ -440,11 +501,73 @@ class TraceTimeValue(Check):
             "the environment": "read it outside and pass it in (a new value needs a new trace)",
             "file I/O": "use `tf.io` ops or read the file outside the traced function",
             "console input": "read it outside the traced function",
+            "a Python iterator": "pass the values in as arguments, or iterate a `tf.data.Dataset` "
+            "(its iterator advances on every call)",
         }[what]
         return Report(
             node,
             f"`{text}` reads {what} once, at trace time: every call reuses that value; {hint}",
         )
+
+
+_ITERATOR_FACTORIES = frozenset(
+    {"itertools.count", "itertools.cycle", "itertools.repeat", "itertools.chain", "itertools.islice"}
+)
+
+
+def _python_iterator(name: str, ctx: CheckContext) -> bool:
+    """``name`` is a module or enclosing-function variable that only ever holds a plain
+    Python iterator: ``iter([...])``, ``iter(range(n))``, a generator expression, an
+    ``itertools`` iterator, or a generator function's result. (``next`` of a tf.data
+    iterator, ``iter(dataset)``, is a graph op that advances on every call.)"""
+    walker = ctx.walker
+    if not walker.is_outer_name(name) or name in walker.local_names:
+        return False
+    owner = _enclosing_binder(name, ctx)
+    if owner is not None:
+        if id(owner) in ctx.project.traces:
+            return False  # made in the same trace: fresh every trace
+        statements = find_all(owner.node.body, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+    elif name in ctx.module.module_names:
+        statements = [
+            small for statement in ctx.module.tree.body if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body if isinstance(small, cst.Assign)
+        ]
+    else:
+        return False
+    values = [
+        assign.value for assign in statements
+        if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)
+    ]
+    return bool(values) and all(_makes_python_iterator(value, ctx) for value in values)
+
+
+def _module_qualified(node: cst.BaseExpression, ctx: CheckContext) -> str | None:
+    dotted = dotted_name(node)
+    if dotted is None:
+        return None
+    return ctx.module.imports.resolve_dotted(dotted) or dotted
+
+
+def _makes_python_iterator(value: cst.BaseExpression, ctx: CheckContext) -> bool:
+    if isinstance(value, cst.GeneratorExp):
+        return True
+    if not isinstance(value, cst.Call):
+        return False
+    qualified = _module_qualified(value.func, ctx)
+    if qualified == "iter" and len(value.args) == 1:
+        iterable = value.args[0].value
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SimpleString)):
+            return True
+        if isinstance(iterable, cst.Call) and _module_qualified(iterable.func, ctx) == "range":
+            return True
+        return isinstance(iterable, cst.Name) and iterable.value in ctx.module.container_globals
+    if qualified in _ITERATOR_FACTORIES:
+        return True
+    function = ctx.module.functions.get(qualified) if qualified is not None else None
+    return function is not None and isinstance(function.node, cst.FunctionDef) and bool(
+        find_all(function.node.body, (cst.Yield,), skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+    )
 
 
 def _short(qualified: str) -> str:
@@ -459,10 +582,21 @@ class VariableCreatedPerCall(Check):
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
-        if ctx.qualified(node.func) != "tensorflow.Variable":
+        qualified = ctx.qualified(node.func)
+        layer = _weighted_layer(qualified)
+        if qualified != "tensorflow.Variable" and layer is None:
             return
         # Any enclosing Python-valued `if` may be a create-once guard.
         if any(ctx.taint(test).level == NONE for test, _ in ctx.walker.guards):
+            return
+        if layer is not None:
+            if ctx.trace.kind == "tf.function" and _called_in_function(node, ctx):
+                yield Report(
+                    node,
+                    f"`{layer}(...)` makes a Keras layer, and its weights, on every trace: calling it here "
+                    "raises `ValueError: tf.function only supports singleton tf.Variables created on the "
+                    "first call`; build the layer once outside the tf.function and call that one",
+                )
             return
         yield Report(
             node,
@@ -470,6 +604,41 @@ class VariableCreatedPerCall(Check):
             "only supports singleton tf.Variables created on the first call`; create it once "
             "outside, or behind `if self.v is None:`",
         )
+
+
+# Keras layers that make weights when first called (a layer without weights, such as
+# Flatten or Dropout, can be made inside a tf.function).
+_WEIGHTED_LAYERS = frozenset(
+    {
+        "Dense", "EinsumDense", "Embedding", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose",
+        "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+        "SeparableConv2D", "BatchNormalization", "LayerNormalization", "GroupNormalization", "LSTM",
+        "GRU", "SimpleRNN", "MultiHeadAttention", "PReLU",
+    }
+)
+
+
+def _weighted_layer(qualified: str | None) -> str | None:
+    if qualified is None or not qualified.startswith("keras.layers."):
+        return None
+    name = qualified.rsplit(".", 1)[-1]
+    return name if name in _WEIGHTED_LAYERS else None
+
+
+def _called_in_function(node: cst.Call, ctx: CheckContext) -> bool:
+    """The layer made by ``node`` is called in the same function: ``Dense(1)(x)``, or
+    ``head = Dense(1)`` and then ``head(x)`` (only then are its weights made)."""
+    function = ctx.trace.function.node
+    calls = find_all(function, cst.Call, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+    if any(call.func is node for call in calls):
+        return True
+    names = {
+        t.target.value
+        for assign in find_all(function, cst.Assign, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        if assign.value is node
+        for t in assign.targets if isinstance(t.target, cst.Name)
+    }
+    return any(isinstance(call.func, cst.Name) and call.func.value in names for call in calls)
 
 
 class FrozenGlobal(Check):
