@@ -1,21 +1,24 @@
-"""Benchmark tflint-fn on real code, side by side with LibCST parsing and Fixit.
+"""Benchmark tflint-fn on real code, side by side with LibCST parse-only, ruff and Fixit.
 
     python bench/bench.py [--runs 3] [--cache DIR] [--packages NAME==VERSION ...]
-                          [--control NAME==VERSION] [--no-fixit]
+                          [--no-fixit] [--no-ruff] [--jobs N]
 
 Downloads pinned packages from PyPI (``pip download --no-deps``) into a cache
 outside the repository and unpacks their ``.py`` files. Then, for each
-package, it times whole processes (start-up included), alternating the tools
-within each round so that machine noise hits all of them alike:
+package, it times whole processes (start-up included), CPU seconds (user +
+system, children included) and wall seconds, alternating the tools within
+each round so that machine noise hits all of them alike:
 
-* ``tflint-fn cold``: ``tflint-fn --no-cache``;
-* ``tflint-fn warm``: ``tflint-fn`` on the unchanged tree, its cache filled;
-* ``parse-only``: ``libcst.parse_module`` of the same files, one process;
-* ``fixit``: ``fixit lint`` (Fixit 2, the LibCST-based peer) on the same files.
+* ``cold``: ``tflint-fn --no-cache --jobs 1``; ``cold-jN``: the same with ``--jobs N``;
+* ``warm``: ``tflint-fn`` on the unchanged tree, its cache filled;
+* ``edit``: ``tflint-fn`` after one traced module was edited (a comment added);
+* ``parse``: ``libcst.parse_module`` of the same files, one process;
+* ``ruff-all``, ``ruff``: ``ruff check --select ALL`` and ruff's default rules;
+* ``fixit``: ``fixit lint`` (Fixit 2, the LibCST-based peer).
 
-Last, a pre-commit-sized run: tflint-fn on 20 files of the first package.
-It prints medians, lines per second, peak memory and the ratios. Compare
-ratios across machines, not absolute times.
+Then peak memory of cold runs on the first 10/100/400/all files of the first
+package, and a pre-commit-sized run (20 files). It prints medians and the
+ratios table the README shows. Compare ratios across machines, not times.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import zipfile
 from pathlib import Path
 
 DEFAULT_PACKAGES = ("tf-models-official==2.18.0", "tf-agents==0.19.0")
-DEFAULT_CONTROL = "sqlalchemy==2.0.36"
 PARSE_ONLY = """
 import sys
 from pathlib import Path
@@ -71,56 +73,98 @@ def fetch(package: str, cache: Path) -> Path:
     return target
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of one child process."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """CPU seconds (user + system), wall seconds and peak memory (MiB) of one child process."""
     wrapper = [
         sys.executable, "-c",
         "import resource, subprocess, sys\n"
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss)",
         *command,
     ]
     start = time.perf_counter()
     output = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True, check=False).stdout
     elapsed = time.perf_counter() - start
-    peak_kib = int(output.strip() or 0)
-    return elapsed, peak_kib / 1024
+    cpu, peak_kib = output.split()
+    return float(cpu), elapsed, int(peak_kib) / 1024
 
 
-def measure(package: str, root: Path, runs: int, fixit: bool) -> dict:
+def traced_module(root: Path) -> Path:
+    """A module with a tf.function: what the `edit` round touches."""
+    for path in sorted(root.rglob("*.py")):
+        if "@tf.function" in path.read_text(encoding="utf-8", errors="replace"):
+            return path
+    raise SystemExit(f"bench: no tf.function in {root}")
+
+
+def measure(package: str, root: Path, runs: int, fixit: bool, ruff: bool, jobs: int) -> dict:
     files = sorted(p for p in root.rglob("*.py") if p.is_file())
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     listing = Path(tempfile.mkstemp(suffix=".txt")[1])
     listing.write_text("\n".join(str(p) for p in files))
+    tflint = [sys.executable, "-m", "tflint_fn", "--format", "json"]
     tools = {
-        "cold": [sys.executable, "-m", "tflint_fn", "--no-cache", "--format", "json", "."],
-        "warm": [sys.executable, "-m", "tflint_fn", "--format", "json", "."],
+        "cold": [*tflint, "--no-cache", "--jobs", "1", "."],
+        f"cold-j{jobs}": [*tflint, "--no-cache", "--jobs", str(jobs), "."],
+        "warm": [*tflint, "."],
+        "edit": [*tflint, "."],
         "parse": [sys.executable, "-c", PARSE_ONLY, str(listing)],
     }
+    if ruff:
+        tools["ruff-all"] = ["ruff", "check", "--isolated", "--no-cache", "--exit-zero", "-q", "--select", "ALL", "."]
+        tools["ruff"] = ["ruff", "check", "--isolated", "--no-cache", "--exit-zero", "-q", "."]
     if fixit:
         tools["fixit"] = [sys.executable, "-m", "fixit", "lint", "."]
+    edited = traced_module(root)
+    original = edited.read_bytes()
     subprocess.run(tools["warm"], cwd=root, stdout=subprocess.DEVNULL, check=False)  # fill the cache
-    times: dict[str, list[float]] = {name: [] for name in tools}
+    cpu: dict[str, list[float]] = {name: [] for name in tools}
+    wall: dict[str, list[float]] = {name: [] for name in tools}
     peaks: dict[str, float] = {name: 0.0 for name in tools}
-    for _ in range(runs):
-        for name, command in tools.items():
-            seconds, peak = timed(command, root)
-            times[name].append(seconds)
-            peaks[name] = max(peaks[name], peak)
-    listing.unlink()
-    shutil.rmtree(root / ".tflint-fn-cache", ignore_errors=True)
+    try:
+        for round_ in range(runs):
+            for name, command in tools.items():
+                if name == "edit":
+                    edited.write_bytes(original + f"# bench edit {round_}\n".encode())
+                seconds, elapsed, peak = timed(command, root)
+                if name == "edit":
+                    edited.write_bytes(original)
+                    subprocess.run(tools["warm"], cwd=root, stdout=subprocess.DEVNULL, check=False)
+                cpu[name].append(seconds)
+                wall[name].append(elapsed)
+                peaks[name] = max(peaks[name], peak)
+    finally:
+        edited.write_bytes(original)
+        listing.unlink()
+        shutil.rmtree(root / ".tflint-fn-cache", ignore_errors=True)
     return {
-        "package": package, "files": len(files), "lines": lines,
-        **{name: statistics.median(values) for name, values in times.items()},
+        "package": package, "files": len(files), "lines": lines, "jobs": jobs,
+        "cpu": {name: statistics.median(values) for name, values in cpu.items()},
+        "wall": {name: statistics.median(values) for name, values in wall.items()},
         "peak": peaks["cold"],
     }
 
 
-def precommit_sized(root: Path, runs: int) -> tuple[float, int]:
+def memory_by_size(root: Path, sizes=(10, 100, 400)) -> list[tuple[int, int, float]]:
+    """Peak MiB of a cold run on the first N files (and on all): it should stay flat."""
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))
+    rows = []
+    for size in [*sizes, len(files)]:
+        chosen = files[:size]
+        lines = sum((root / f).read_bytes().count(b"\n") for f in chosen)
+        listing = chosen if size < len(files) else ["."]
+        _, _, peak = timed([sys.executable, "-m", "tflint_fn", "--no-cache", "--jobs", "1", "--no-project-context", *listing], root)
+        rows.append((len(chosen), lines, peak))
+    return rows
+
+
+def precommit_sized(root: Path, runs: int) -> tuple[float, float, int]:
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))[:20]
-    command = [sys.executable, "-m", "tflint_fn", "--no-cache", *files]
+    command = [sys.executable, "-m", "tflint_fn", "--no-cache", "--no-project-context", *files]
     lines = sum((root / f).read_bytes().count(b"\n") for f in files)
-    return statistics.median(timed(command, root)[0] for _ in range(max(runs, 5))), lines
+    samples = [timed(command, root) for _ in range(max(runs, 5))]
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples), lines
 
 
 def main() -> None:
@@ -128,26 +172,45 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tflint-fn-bench")
     parser.add_argument("--packages", nargs="+", default=list(DEFAULT_PACKAGES))
-    parser.add_argument("--control", default=DEFAULT_CONTROL, help="a package without TensorFlow")
     parser.add_argument("--no-fixit", action="store_true", help="skip Fixit (pip install fixit to include it)")
+    parser.add_argument("--no-ruff", action="store_true", help="skip ruff (pip install ruff to include it)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the parallel cold run's --jobs")
     args = parser.parse_args()
     fixit = not args.no_fixit and importlib.util.find_spec("fixit") is not None
+    ruff = not args.no_ruff and shutil.which("ruff") is not None
 
-    rows = [measure(p, fetch(p, args.cache), args.runs, fixit) for p in [*args.packages, args.control]]
-    small, small_lines = precommit_sized(fetch(args.packages[0], args.cache), args.runs)
+    rows = [measure(p, fetch(p, args.cache), args.runs, fixit, ruff, args.jobs) for p in args.packages]
+    first = fetch(args.packages[0], args.cache)
+    memory = memory_by_size(first)
+    small_cpu, small_wall, small_lines = precommit_sized(first, args.runs)
 
-    header = f"{'package':<28} {'files':>5} {'lines':>7} {'cold s':>7} {'warm s':>6} {'parse s':>7}"
-    header += f" {'fixit s':>7}" if fixit else ""
-    header += f" {'lines/s':>7} {'cold/parse':>10} {'warm/cold':>9}" + (f" {'fixit/cold':>10}" if fixit else "")
-    print(header + f" {'peak MiB':>8}")
+    print(f"CPU seconds (user + system), medians of {args.runs} alternated rounds; wall in brackets")
     for row in rows:
-        line = f"{row['package']:<28} {row['files']:>5} {row['lines']:>7} {row['cold']:>7.2f} {row['warm']:>6.2f} {row['parse']:>7.2f}"
-        line += f" {row['fixit']:>7.2f}" if fixit else ""
-        line += f" {row['lines'] / row['cold']:>7.0f} {row['cold'] / row['parse']:>10.2f} {row['warm'] / row['cold']:>9.1%}"
-        line += f" {row['fixit'] / row['cold']:>10.1f}" if fixit else ""
-        print(line + f" {row['peak']:>8.0f}")
-    print(f"pre-commit-sized run: 20 files ({small_lines} lines) of {args.packages[0]}: {small:.2f} s, start-up included")
-    print(f"(medians of {args.runs} runs, whole processes; control package: {args.control}; {os.cpu_count()} CPUs)")
+        times = "  ".join(f"{name} {row['cpu'][name]:.2f} ({row['wall'][name]:.2f})" for name in row["cpu"])
+        print(f"{row['package']} ({row['files']} files, {row['lines']} lines): {times}; peak {row['peak']:.0f} MiB")
+    print()
+    columns = ["cold / parse-only", "cold / ruff ALL", "cold / ruff default", "edit / cold", "warm / cold",
+               f"wall cold / cold -j{args.jobs}", "Fixit / cold"]
+    print("| package | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for row in rows:
+        c, w = row["cpu"], row["wall"]
+        cells = [
+            f"{c['cold'] / c['parse']:.2f}",
+            f"{c['cold'] / c['ruff-all']:.1f}" if "ruff-all" in c else "—",
+            f"{c['cold'] / c['ruff']:.1f}" if "ruff" in c else "—",
+            f"{c['edit'] / c['cold']:.0%}",
+            f"{c['warm'] / c['cold']:.1%}",
+            f"{w['cold'] / w[f'cold-j{args.jobs}']:.2f}",
+            f"{c['fixit'] / c['cold']:.1f}" if "fixit" in c else "—",
+        ]
+        print(f"| {row['package']} | " + " | ".join(cells) + " |")
+    print()
+    print("peak memory of a cold run by size (" + args.packages[0] + "): " + ", ".join(
+        f"{files} files / {lines} lines: {peak:.0f} MiB" for files, lines, peak in memory))
+    print(f"pre-commit-sized run: 20 files ({small_lines} lines) of {args.packages[0]}: "
+          f"{small_cpu:.2f} CPU s ({small_wall:.2f} s wall), start-up included")
+    print(f"({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -169,3 +169,59 @@ def _settings():
     from tflint_fn.config import FileConfig, resolve_settings
 
     return resolve_settings(FileConfig(), select=None, extend_select=None, ignore=None)
+
+
+def test_one_binding_lookup_answers_local_enclosing_and_module_names(tmp_path, monkeypatch):
+    """``ctx.binding(name)``: what a rule asks of a name, without a new set in the summary per rule."""
+    from tflint_fn.checks.base import Check
+
+    seen = {}
+
+    class Probe(Check):
+        code, name, severity, summary = "TFF101", "print-in-graph", "error", "probe"
+        node_types = (cst.Call,)
+
+        def check(self, node, ctx):
+            if isinstance(node.func, cst.Name) and node.func.value == "probe":
+                for arg in node.args:
+                    seen[arg.value.value] = ctx.binding(arg.value.value)
+            return iter(())
+
+    monkeypatch.setattr(engine, "ALL_CHECKS", [Probe])
+    (tmp_path / "m.py").write_text(textwrap.dedent(
+        """\
+        import logging
+        import numpy as np
+        import tensorflow as tf
+
+        log = logging.getLogger(__name__)
+        rng = np.random.default_rng(0)
+        seen = []
+        LIMIT = 3
+
+        def outer(scale):
+            kept = {}
+            @tf.function
+            def step(x):
+                global LIMIT
+                local = tf.zeros([3])
+                probe(log, rng, seen, LIMIT, kept, scale, local, x, tf, outer, nothing)
+                return x
+            return step
+        """
+    ))
+    engine.run([str(tmp_path)], _settings(), tmp_path)
+    kinds = {name: (b.scope, b.kind, b.callee) if b else None for name, b in seen.items()}
+    assert kinds == {
+        "log": ("module", "call", "logging.getLogger"),
+        "rng": ("module", "call", "numpy.random.default_rng"),
+        "seen": ("module", "container", None),
+        "LIMIT": ("module", "literal", None),
+        "kept": ("enclosing", "container", None),
+        "scale": ("enclosing", "parameter", None),
+        "local": ("local", "call", "tensorflow.zeros"),
+        "x": ("local", "parameter", None),
+        "tf": ("module", "import", None),
+        "outer": ("module", "def", None),
+        "nothing": None,
+    }

@@ -13,10 +13,17 @@ from typing import ClassVar
 
 import libcst as cst
 
+from tflint_fn.function.flow import NESTED_SCOPES
 from tflint_fn.function.tensors import MAYBE, TENSOR, Taint
 from tflint_fn.function.walker import FunctionWalker
 from tflint_fn.model.names import dotted_name
-from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.model.scopes import scan_bindings
+from tflint_fn.model.summary import (
+    Binding,
+    FunctionInfo,
+    ModuleInfo,
+    is_python_container,
+)
 from tflint_fn.project.traces import Project, Trace
 from tflint_fn.sources.cstwalk import find_all
 
@@ -72,12 +79,58 @@ class CheckContext:
                 return True
         return False
 
+    def binding(self, name: str) -> Binding | None:
+        """What ``name`` holds where the walker stands: one lookup for every rule.
+
+        Its last assignment in this function, else in the nearest enclosing
+        function that binds it, else at module level (``global`` names go
+        straight there). ``kind`` says a call (with the qualified ``callee``:
+        ``logging.getLogger``, ``numpy.random.default_rng``), a container, a
+        literal, a parameter, an import, a def or a class; None when unbound.
+        """
+        function, scope = self.walker.function, "local"
+        while function is not None:
+            if name in scan_bindings(function)[0]:
+                return _function_binding(function, name, scope)
+            function, scope = function.parent, "enclosing"
+        bindings = self.module.global_bindings.get(name)
+        return bindings[-1] if bindings else None
+
     def tensorflow_alias(self) -> str | None:
         """The local name the module imports TensorFlow under, if any."""
         for local, qualified in self.module.imports.aliases.items():
             if qualified in ("tensorflow", "tensorflow.compat.v2"):
                 return local
         return None
+
+
+def _function_binding(function: FunctionInfo, name: str, scope: str) -> Binding:
+    node = function.node
+    if isinstance(node, cst.FunctionDef):
+        assigns = [
+            a for a in find_all(node.body, (cst.Assign, cst.AnnAssign), skip=NESTED_SCOPES)
+            if any(isinstance(t, cst.Name) and t.value == name
+                   for t in ([x.target for x in a.targets] if isinstance(a, cst.Assign) else [a.target]))
+            and a.value is not None
+        ]
+        if assigns:
+            return _cst_binding(assigns[-1].value, function.module, scope)
+    if any(param.name == name for param in function.params()):
+        return Binding(scope, "parameter")
+    return Binding(scope, "other")
+
+
+def _cst_binding(value: cst.BaseExpression, module: ModuleInfo, scope: str) -> Binding:
+    if is_python_container(value, module.imports):
+        return Binding(scope, "container")
+    if isinstance(value, cst.Call):
+        name = dotted_name(value.func)
+        callee = (module.imports.resolve_dotted(name) or name) if name is not None else None
+        return Binding(scope, "call", callee)
+    literal = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    if isinstance(value, literal) or isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return Binding(scope, "literal")
+    return Binding(scope, "other")
 
 
 def _counts(test: cst.BaseExpression, dotted: str) -> bool:

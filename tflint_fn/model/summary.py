@@ -192,6 +192,22 @@ class RootCandidate:
     call: cst.Call | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What a name is bound to by one assignment: ``ctx.binding(name)`` answers with these.
+
+    ``kind``: "call" (``callee`` is the called API, qualified, when known),
+    "container" (a list/dict/set display, comprehension or constructor),
+    "literal" (a number, string, bool or None), "import", "def", "class" or "other".
+    ``scope``: "local", "enclosing" or "module".
+    """
+
+    scope: str
+    kind: str
+    callee: str | None = None
+    line: int = 0
+
+
 @dataclass(eq=False)
 class LoopSummary:
     """A for/while statement, and the names its body calls (for the loop-call stage's first filter)."""
@@ -243,6 +259,8 @@ class ModuleInfo:
     # Every for/while statement, outermost first.
     loops: list[LoopSummary] = field(default_factory=list)
     definitions: dict[tuple[int, int], FunctionInfo | ClassInfo] = field(default_factory=dict)  # (chunk, ordinal) ->
+    # Every module-level binding of each name, in top-level order (what the name may hold).
+    global_bindings: dict[str, list[Binding]] = field(default_factory=dict)
     _tree: cst.Module | None = None
 
     def __getstate__(self) -> dict:
@@ -518,6 +536,7 @@ class _StatementPass:
                 function.nested[node.name] = info
             if function is None and class_info is None:
                 module.module_names.add(node.name)
+                module.global_bindings.setdefault(node.name, []).append(Binding("module", "def", None, node.lineno))
             self._block(node.body, info, None, qualname + ".<locals>.")
         elif isinstance(node, ast.ClassDef):
             qualname = prefix + node.name
@@ -533,6 +552,7 @@ class _StatementPass:
             module.classes[qualname] = info
             if function is None and class_info is None:
                 module.module_names.add(node.name)
+                module.global_bindings.setdefault(node.name, []).append(Binding("module", "class", None, node.lineno))
             self._block(node.body, function, info, qualname + ".")
         elif isinstance(node, _AST_COMPOUND):
             if isinstance(node, _AST_LOOPS):
@@ -548,12 +568,16 @@ class _StatementPass:
             module.imports.add_ast_import(node)
             if function is None:
                 for alias in node.names:
-                    module.module_names.add(alias.asname or alias.name.split(".", 1)[0])
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    module.module_names.add(local)
+                    module.global_bindings.setdefault(local, []).append(Binding("module", "import", None, node.lineno))
         elif isinstance(node, ast.ImportFrom):
             module.imports.add_ast_import_from(node)
             if function is None and not (len(node.names) == 1 and node.names[0].name == "*"):
                 for alias in node.names:
-                    module.module_names.add(alias.asname or alias.name.split(".", 1)[0])
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    module.module_names.add(local)
+                    module.global_bindings.setdefault(local, []).append(Binding("module", "import", None, node.lineno))
         elif isinstance(node, ast.Global) and function is not None:
             function.declared_globals.update(node.names)
         elif isinstance(node, ast.Return) and function is not None and isinstance(node.value, ast.Call):
@@ -562,6 +586,10 @@ class _StatementPass:
             targets = _assigned_names(node)
             if function is None:
                 module.module_names.update(targets)
+                if node.value is not None:
+                    binding = ast_binding(node.value, module.imports, "module", node.lineno)
+                    for name in sorted(targets):
+                        module.global_bindings.setdefault(name, []).append(binding)
             elif targets and function.declared_globals:
                 rebound = function.declared_globals.intersection(targets)
                 # `if X is None: X = ...` fills X once, lazily: not a reassignment.
@@ -691,6 +719,19 @@ def is_ast_python_container(value, imports: ImportTable) -> bool:
             return True
         return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
     return False
+
+
+def ast_binding(value, imports: ImportTable, scope: str, line: int) -> Binding:
+    """What ``name = value`` binds (an ``ast`` value)."""
+    if is_ast_python_container(value, imports):
+        return Binding(scope, "container", None, line)
+    if isinstance(value, ast.Call):
+        name = ast_dotted_name(value.func)
+        callee = (imports.resolve_dotted(name) or name) if name is not None else None
+        return Binding(scope, "call", callee, line)
+    if isinstance(value, ast.Constant):
+        return Binding(scope, "literal", None, line)
+    return Binding(scope, "other", None, line)
 
 
 _RANDOM_GENERATORS = frozenset(
