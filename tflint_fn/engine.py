@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import re
@@ -26,11 +27,11 @@ from tflint_fn.checks.suppressions import (
 )
 from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.findings import Finding, Position, Result, Subject
-from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.loading import Request, build, default_jobs, load_all
+from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.summary import ModuleInfo
 from tflint_fn.project.traces import Project
-from tflint_fn.sources.discovery import SourceFile, discover, display_path, module_name
+from tflint_fn.sources.discovery import SourceFile, discover, import_prefixes, source_file, with_file
 from tflint_fn.sources.notebooks import (
     MAX_NOTEBOOK_BYTES,
     Notebook,
@@ -65,6 +66,7 @@ def run(
     collect_targets: bool = False,
     jobs: int | None = None,
     project_context: bool = False,
+    overlay: dict[Path, bytes] | None = None,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer of bytes reported under a path).
 
@@ -75,6 +77,8 @@ def run(
     With ``project_context``, files named one by one (or the stdin buffer) are
     checked as part of their whole project (``project_context_of``), and only
     their findings are reported: the same findings a whole-project run gives them.
+    ``overlay`` (absolute path -> bytes) is read instead of those files: the
+    rounds of ``--fix`` and ``--diff`` lint the fixed text without writing it.
     """
     settings_for = resolver.for_path if resolver is not None else (lambda path: settings)
     hashes: dict[Path, str] = {}
@@ -96,25 +100,26 @@ def run(
             # another module; findings are then kept for the given files only.
             given = [str(path) for path in context.files if path.is_file()]
             found = discover([str(context.root), *given], cwd, excluded, force_exclude=force_exclude)
+            if stdin is not None:
+                found = with_file(found, context.files[0], cwd)
         files = []
         for file in found:
             if stdin is not None and file.path == context.files[0]:
-                continue  # the buffer replaces the file on disk
+                # The buffer replaces the file on disk.
+                limit = _size_limit(file)
+                data = stdin[1] if len(stdin[1]) <= limit else too_large(limit)
+                files.append(file)
+                hashes[file.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
+                _decode_into(file, data, texts, notebooks)
+                continue
             try:
-                data = read_source(file.path, _size_limit(file))
+                fixed = overlay.get(Path(os.path.abspath(file.path))) if overlay else None
+                data = fixed if fixed is not None else read_source(file.path, _size_limit(file))
             except FileGone:
                 continue  # removed since it was found: as if it had never been there
             files.append(file)
             hashes[file.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
             _decode_into(file, data, texts, notebooks)
-        if stdin is not None:
-            name, data = stdin
-            buffer = _stdin_file(name, cwd)
-            limit = _size_limit(buffer)
-            data = data if len(data) <= limit else too_large(limit)
-            files = sorted([*files, buffer], key=lambda f: f.display_path)
-            hashes[buffer.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
-            _decode_into(buffer, data, texts, notebooks)
     file_settings = {file.display_path: settings_for(file.path) for file in files}
     sources = {file.display_path: texts[file.path] for file in files if isinstance(texts[file.path], str)}
     cells = {file.display_path: notebooks[file.path] for file in files if file.path in notebooks}
@@ -129,6 +134,7 @@ def run(
     store = SummaryStore(cache_root) if cache is not None and cache.refused is None else None
     jobs = default_jobs() if jobs is None else jobs
     result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
+    result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
     if store is not None:
         store.prune(keep=4 * len(files) + 1000)
     if key is not None:
@@ -190,6 +196,18 @@ def _given_only(result: Result, context: ProjectContext | None, files) -> Result
     return result
 
 
+def _with_fixes(findings: list[Finding], cwd: Path, overlay, stdin, settings_for) -> list[Finding]:
+    """The fix post-pass (fixes/): each finding with the edit tflint-fn makes for it, or none."""
+    from tflint_fn.fixes import FIXABLE_CODES
+
+    if not any(finding.code in FIXABLE_CODES for finding in findings):
+        return [dataclasses.replace(f, fix=None) if f.fix is not None else f for f in findings]
+    from tflint_fn.fixes.runner import Sources, absolute, attach
+
+    sources = Sources(cwd, dict(overlay or {}), stdin)
+    return attach(findings, sources, lambda display: settings_for(absolute(cwd, display)).fixable)
+
+
 def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     distinct: dict[int, int] = {}
     parts = [describe(default)]
@@ -228,6 +246,7 @@ def _analyze(
         else:
             others.append(file)
     summaries = load_all([_request(file, texts) for file in pending], store, jobs)
+    prefixes = import_prefixes(files)
     while pending:
         # Summarise the relevant files and every project module they import ...
         while pending:
@@ -238,6 +257,8 @@ def _analyze(
             if isinstance(module, ParseFailure):
                 findings.append(_parse_finding(file, module))
                 continue
+            if file.root in prefixes:
+                module.imports.rebase(prefixes[file.root])
             modules[file.module] = module
             # Trees stay alive to the end and hold no cycles: keep the cyclic
             # collector from re-traversing them after every parse.
@@ -253,7 +274,8 @@ def _analyze(
         for file in others:
             if file.module in modules:
                 continue
-            if any(prefix in modules for name in _text_imports(texts[file.path], file) for prefix in _module_prefixes(name)):
+            imported = _text_imports(texts[file.path], file, prefixes.get(file.root, {}))
+            if any(prefix in modules for name in imported for prefix in _module_prefixes(name)):
                 pending.append(file)
             else:
                 remaining.append(file)
@@ -330,16 +352,21 @@ def _targets(project: Project, positions: Positions) -> list[Subject]:
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
 
 
-def _text_imports(text: str, file: SourceFile) -> set[str]:
+def _text_imports(text: str, file: SourceFile, prefixes: dict[str, str]) -> set[str]:
     """Modules a file imports, read from its text without parsing it."""
     found: set[str] = set()
+
+    def moved(name: str) -> str:
+        top, dot, rest = name.partition(".")
+        return prefixes[top] + dot + rest if top in prefixes else name
+
     for match in _IMPORT_LINE.finditer(text):
         source, names, plain = match.groups()
         if plain is not None:
-            found.update(part.split(" as ")[0].strip() for part in plain.split(","))
+            found.update(moved(part.split(" as ")[0].strip()) for part in plain.split(","))
             continue
         level = len(source) - len(source.lstrip("."))
-        base = resolve_relative(file.module, file.is_package, level, source.lstrip(".") or None) if level else source
+        base = resolve_relative(file.module, file.is_package, level, source.lstrip(".") or None) if level else moved(source)
         if base:
             found.add(base)
             for name in names.strip("() \t").split(","):
@@ -376,9 +403,7 @@ def _decode_into(file: SourceFile, data: bytes | ParseFailure, texts: dict, note
 
 
 def _stdin_file(name: str, cwd: Path) -> SourceFile:
-    path = (cwd / name).absolute()
-    module, is_package = module_name(path)
-    return SourceFile(path, display_path(path, cwd), module, is_package)
+    return source_file(cwd / name, cwd)
 
 
 def _parse_finding(file: SourceFile, failure: ParseFailure, cell: int | None = None) -> Finding:

@@ -160,6 +160,18 @@ class ImportTable:
             self.imported_modules.add(f"{base}.{name}")
             self._bind(asname or name, f"{base}.{name}")
 
+    def rebase(self, prefixes: dict[str, str]) -> None:
+        """Absolute imports of top-level names that the module's own folder holds, renamed
+        (``numpy`` -> ``tools.numpy`` for a script beside ``tools/numpy.py``)."""
+
+        def moved(qualified: str) -> str:
+            top, dot, rest = qualified.partition(".")
+            return prefixes[top] + dot + rest if top in prefixes else qualified
+
+        self.aliases = {local: moved(target) for local, target in self.aliases.items()}
+        self.imported_modules = {moved(name) for name in self.imported_modules}
+        self.star_modules = [moved(name) for name in self.star_modules]
+
     def resolve_dotted(self, dotted: str) -> str | None:
         head, _, rest = dotted.partition(".")
         target = self.aliases.get(head)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pathspec
@@ -30,8 +30,12 @@ class DiscoveryError(Exception):
 class SourceFile:
     path: Path  # absolute
     display_path: str  # relative to the working directory when inside it
-    module: str
+    module: str  # the name the analysis knows it by (unique in a run)
     is_package: bool  # an __init__.py
+    # The folder Python would import it from (sys.path[0] for a script, the
+    # folder above its top package), and the name it is imported by from there.
+    root: Path | None = None
+    natural: str = ""
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -186,18 +190,47 @@ def _relative(path: Path, cwd: Path) -> str:
 
 def _source(path: Path, cwd: Path) -> SourceFile:
     name, is_package = module_name(path)
-    return SourceFile(path, display_path(path, cwd), name, is_package)
+    return SourceFile(path, display_path(path, cwd), name, is_package, import_root(path, name, is_package), name)
+
+
+def source_file(path: Path, cwd: Path) -> SourceFile:
+    """One file as discovery would give it (its name may still clash: see ``with_file``)."""
+    return _source(path.absolute(), cwd)
+
+
+def with_file(files: list[SourceFile], path: Path, cwd: Path) -> list[SourceFile]:
+    """``files`` and one more (a buffer from stdin), module names unique again."""
+    path = path.absolute()
+    if any(file.path == path for file in files):
+        return files
+    natural = [replace(file, module=file.natural or file.module) for file in files]
+    return _unique_module_names(sorted([*natural, _source(path, cwd)], key=lambda f: f.display_path))
+
+
+def import_root(path: Path, module: str, is_package: bool) -> Path:
+    """The folder to put on sys.path so that ``module`` imports from ``path``."""
+    root = path.parent
+    depth = len(module.split(".")) - (0 if is_package else 1)
+    for _ in range(depth):
+        root = root.parent
+    return root
 
 
 def _unique_module_names(files: list[SourceFile]) -> list[SourceFile]:
-    """Give every file its own module name, whatever the layout.
+    """Give every file its own module name, as Python would import it.
 
-    Two top-level scripts with one name (``train.py``, ``tools/train.py``)
-    would otherwise be one module and one file's findings would be lost. The
-    file nearest the top keeps its name (as Python would import it from
-    there); the others are named after their display path, and where even
-    that is taken, numbered.
+    Python imports a top-level name from the folder a script runs in (or the
+    folder above a package), not from anywhere in the tree: ``tools/numpy.py``
+    does not hide NumPy from ``train.py`` beside ``tools/``. The files under
+    the shallowest such folder (the primary root) keep their names; a file
+    under another root is named after its path from there (``tools.numpy``),
+    and ``import_prefixes`` tells its neighbours how to find it. Two files
+    that still share a name (``train.py`` twice) are told apart the same way:
+    the one nearest the top keeps its name, the others are named after their
+    display path, and where even that is taken, numbered.
     """
+    primary = _primary_root(files)
+    files = [_rooted(file, primary) for file in files]
     by_name: dict[str, list[SourceFile]] = {}
     for file in files:
         by_name.setdefault(file.module, []).append(file)
@@ -216,10 +249,53 @@ def _unique_module_names(files: list[SourceFile]) -> list[SourceFile]:
                 number += 1
             taken.add(unique)
             renamed[file.path] = unique
-    return [
-        SourceFile(file.path, file.display_path, renamed[file.path], file.is_package) if file.path in renamed else file
-        for file in files
-    ]
+    return [replace(file, module=renamed[file.path]) if file.path in renamed else file for file in files]
+
+
+def _primary_root(files: list[SourceFile]) -> Path | None:
+    """The shallowest import root; among equals, the one holding most files."""
+    counts: dict[Path, int] = {}
+    for file in files:
+        if file.root is not None:
+            counts[file.root] = counts.get(file.root, 0) + 1
+    if not counts:
+        return None
+    return min(counts, key=lambda root: (len(root.parts), -counts[root], str(root)))
+
+
+def _rooted(file: SourceFile, primary: Path | None) -> SourceFile:
+    """Under a root other than the primary one, the name is prefixed with the root's path."""
+    if primary is None or file.root is None or file.root == primary:
+        return file
+    try:
+        parts = file.root.relative_to(primary).parts
+    except ValueError:
+        parts = file.root.parts[-2:]
+    prefix = [part if part.isidentifier() else "_" + "".join(c if c.isalnum() else "_" for c in part) for part in parts]
+    if not prefix:
+        return file
+    return replace(file, module=".".join([*prefix, file.natural or file.module]))
+
+
+def import_prefixes(files: list[SourceFile]) -> dict[Path, dict[str, str]]:
+    """For each import root whose files were renamed: top-level name -> the module-name prefix it stands for.
+
+    ``tools/train.py`` doing ``import numpy`` gets ``tools/numpy.py`` (named
+    ``tools.numpy``) when there is one, and NumPy everywhere else.
+    """
+    found: dict[Path, dict[str, str]] = {}
+    for file in files:
+        if file.root is None or not file.natural:
+            continue
+        top = file.natural.split(".", 1)[0]
+        depth = file.natural.count(".")
+        if depth and file.module.count(".") < depth:
+            continue
+        key_parts = file.module.split(".")
+        prefix = ".".join(key_parts[: len(key_parts) - depth]) if depth else file.module
+        if prefix != top:
+            found.setdefault(file.root, {}).setdefault(top, prefix)
+    return found
 
 
 def _path_module_name(file: SourceFile) -> str | None:
