@@ -66,3 +66,25 @@ def test_a_package_under_a_script_folder(tmp_path):
     expected = [("examples/pkg/layers.py", "TFF101", 5)]
     assert findings(".", cwd=tmp_path) == expected
     assert [(p.removeprefix("examples/"), c, n) for p, c, n in expected] == findings(".", cwd=tmp_path / "examples")
+
+
+def test_sibling_folders_without_a_top_folder(tmp_path):
+    """No script at the top: ``tools/numpy.py`` must still not hide NumPy from ``other/``."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "tools" / "numpy.py").write_text("def mean(x):\n    return x\n")
+    (tmp_path / "tools" / "local.py").write_text(TRACED_MEAN)
+    (tmp_path / "other" / "train.py").write_text(TRACED_MEAN)
+    assert findings(".", cwd=tmp_path) == [("other/train.py", "TFF203", 7)]
+    assert findings("other", cwd=tmp_path) == [("other/train.py", "TFF203", 7)]
+    assert findings("tools", cwd=tmp_path) == []
+
+
+def test_scripts_in_a_subfolder_see_the_top_folders_modules(tmp_path):
+    """``python -m tools.run`` / PYTHONPATH=.: the top folder's modules are seen from everywhere."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "helpers.py").write_text("import tensorflow as tf\n\n\ndef show(x):\n    print(tf.reduce_sum(x))\n")
+    (tmp_path / "tools" / "run.py").write_text(
+        "import tensorflow as tf\nfrom helpers import show\n\n\n@tf.function\ndef step(x):\n    show(x)\n"
+    )
+    assert findings(".", cwd=tmp_path) == [("helpers.py", "TFF101", 5)]

@@ -31,7 +31,7 @@ from tflint_fn.model.loading import Request, build, default_jobs, load_all
 from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.summary import ModuleInfo
 from tflint_fn.project.traces import Project
-from tflint_fn.sources.discovery import SourceFile, discover, import_prefixes, source_file, with_file
+from tflint_fn.sources.discovery import SourceFile, discover, import_prefixes, isolate, source_file, with_file
 from tflint_fn.sources.notebooks import (
     MAX_NOTEBOOK_BYTES,
     Notebook,
@@ -120,6 +120,7 @@ def run(
             files.append(file)
             hashes[file.path] = "unreadable" if isinstance(data, ParseFailure) else content_hash(data)
             _decode_into(file, data, texts, notebooks)
+    files = _isolated(files, texts)
     file_settings = {file.display_path: settings_for(file.path) for file in files}
     sources = {file.display_path: texts[file.path] for file in files if isinstance(texts[file.path], str)}
     cells = {file.display_path: notebooks[file.path] for file in files if file.path in notebooks}
@@ -208,6 +209,25 @@ def _with_fixes(findings: list[Finding], cwd: Path, overlay, stdin, settings_for
     return attach(findings, sources, lambda display: settings_for(absolute(cwd, display)).fixable)
 
 
+def _isolated(files: list[SourceFile], texts) -> list[SourceFile]:
+    """Module names that hide nothing from another folder's imports (``discovery.isolate``)."""
+    roots = {file.root for file in files}
+    if len(roots) < 2:
+        return files
+    imported: dict[Path, set[str]] = {}
+    for file in files:
+        text = texts.get(file.path)
+        if isinstance(text, str) and file.root is not None:
+            names = imported.setdefault(file.root, set())
+            for match in _IMPORT_LINE.finditer(text):
+                source, _names, plain = match.groups()
+                if plain is not None:
+                    names.update(part.split(" as ")[0].strip().split(".", 1)[0] for part in plain.split(","))
+                elif source and not source.startswith("."):
+                    names.add(source.split(".", 1)[0])
+    return isolate(files, imported)
+
+
 def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     distinct: dict[int, int] = {}
     parts = [describe(default)]
@@ -257,8 +277,7 @@ def _analyze(
             if isinstance(module, ParseFailure):
                 findings.append(_parse_finding(file, module))
                 continue
-            if file.root in prefixes:
-                module.imports.rebase(prefixes[file.root])
+            _place(module, file, prefixes)
             modules[file.module] = module
             # Trees stay alive to the end and hold no cycles: keep the cyclic
             # collector from re-traversing them after every parse.
@@ -301,7 +320,7 @@ def _analyze(
             findings.append(_parse_finding(by_module[failed.name], error.failure))
             del modules[failed.name]
             gc.unfreeze()
-            modules = {name: _reload(module, texts, by_module) for name, module in modules.items()}
+            modules = {name: _reload(module, texts, by_module, prefixes) for name, module in modules.items()}
     findings.extend(found)
     gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
@@ -333,9 +352,18 @@ def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, 
     return found, _targets(project, positions) if collect_targets else []
 
 
-def _reload(module: ModuleInfo, texts, by_module) -> ModuleInfo:
+def _place(module: ModuleInfo, file: SourceFile, prefixes) -> None:
+    """Where the module stands in this run: its import name, and imports of its folder's renamed neighbours."""
+    module.import_name = file.natural or file.module
+    if file.root in prefixes:
+        module.imports.rebase(prefixes[file.root])
+
+
+def _reload(module: ModuleInfo, texts, by_module, prefixes) -> ModuleInfo:
     """A fresh summary of ``module``: the failed run's caches must not carry over."""
-    return build(_request(by_module[module.name], texts))
+    fresh = build(_request(by_module[module.name], texts))
+    _place(fresh, by_module[module.name], prefixes)
+    return fresh
 
 
 def _targets(project: Project, positions: Positions) -> list[Subject]:

@@ -116,6 +116,9 @@ class Subject:
     autograph: bool = True
     input_signature: bool = False  # declared on the tf.function
     parameter: str | None = None  # retracing findings: the parameter whose Python value varies
+    # The module's name in this run, unique (``module`` is what Python imports, and two
+    # script folders may both have a ``train``): how an examples module names it.
+    key: str = ""
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,10 @@ class Positions:
     def _table(self, module: ModuleInfo, index: int) -> dict:
         table = self._by_chunk.get((id(module), index))
         if table is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider  # only once something is reported
+            from libcst.metadata import (  # only once something is reported
+                MetadataWrapper,
+                PositionProvider,
+            )
 
             table = MetadataWrapper(module.chunk_tree(index), unsafe_skip_copy=True).resolve(PositionProvider)
             self._by_chunk[(id(module), index)] = table
@@ -181,7 +184,8 @@ def subject_of(root: Trace, positions: Positions, parameter: str | None = None) 
     anchor = function.node.name if isinstance(function.node, cst.FunctionDef) else function.node
     options = root.options
     return Subject(
-        module=function.module.name,
+        module=function.module.import_name or function.module.name,  # what --dynamic imports
+        key=function.module.name,
         qualname=function.qualname,
         path=function.module.display_path,
         line=positions.start(function.module, anchor).line,

@@ -192,8 +192,11 @@ class Job:
         return os.path.abspath(finding["path"]) == os.path.abspath(path) and finding["line"] <= line <= finding["end_line"]
 
     def _example(self, key: str, module) -> Inputs | None:
-        factory = self.examples.get(f"{self.name}:{key}")
-        return None if factory is None else call_example(factory, module, f"{self.name}:{key}")
+        for name in self.job.get("example_names") or [self.name]:
+            factory = self.examples.get(f"{name}:{key}")
+            if factory is not None:
+                return call_example(factory, module, f"{name}:{key}")
+        return None
 
     # -- building a plan
 

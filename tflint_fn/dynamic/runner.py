@@ -158,6 +158,11 @@ def _subject_json(subject: Subject, cwd: Path) -> dict:
 def build_jobs(findings: list[Finding], targets: list[Subject], cwd: Path, config_root: Path | None,
                examples: Path | None) -> list[dict]:
     jobs: dict[str, dict] = {}
+    # An examples module names a module as it is imported, unless two of this run's
+    # modules are imported by that name (two script folders with a `train.py`).
+    keys_by_name: dict[str, set[str]] = {}
+    for subject in [*targets, *(f.subject for f in findings if f.subject is not None)]:
+        keys_by_name.setdefault(subject.module, set()).add(subject.key or subject.module)
 
     def job_for(subject: Subject) -> dict:
         # Keyed by file too: two projects checked together may both have a `model` module.
@@ -171,6 +176,10 @@ def build_jobs(findings: list[Finding], targets: list[Subject], cwd: Path, confi
                     roots.append(extra.absolute())
             job = jobs[key] = {
                 "key": key, "module": subject.module, "path": str(path), "roots": [str(r) for r in roots],
+                "example_names": list(dict.fromkeys(
+                    [subject.key or subject.module]
+                    + ([subject.module] if len(keys_by_name.get(subject.module, ())) == 1 else [])
+                )),
                 "examples": str(examples) if examples else None, "subjects": [], "findings": [],
             }
         return job

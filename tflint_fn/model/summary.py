@@ -261,6 +261,8 @@ class ModuleInfo:
     definitions: dict[tuple[int, int], FunctionInfo | ClassInfo] = field(default_factory=dict)  # (chunk, ordinal) ->
     # Every module-level binding of each name, in top-level order (what the name may hold).
     global_bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    # The name Python imports it by from its own folder (``name`` may carry that folder's path).
+    import_name: str = ""
     _tree: cst.Module | None = None
 
     def __getstate__(self) -> dict:

@@ -23,6 +23,9 @@ from tflint_fn.project.traces import Project, TfFunctionOptions, Trace
 from tflint_fn.sources.cstwalk import find_all
 
 _ASSIGNED_FUNCTION_CALL = re.compile(r"\b(\w+)\s*=\s*[\w.]*function\(")
+# A statement line calling a name (`f(`, `y = obj.f(`), and a literal argument after it.
+_STATEMENT_CALL = re.compile(r"\s*(?:[\w.\[\], ]+=\s*)?(?:[\w.]+\.)?(\w+)\(")
+_LITERAL_ARGUMENT = re.compile(r"""[(,]\s*(?:\w+\s*=\s*)?(?:-?\d|['"]|True\b|False\b)""")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
 # Python-number conversions: the result is still a new Python value per iteration.
 _SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
@@ -46,6 +49,7 @@ class LoopCall:
     callee: FunctionInfo | None = None
     tf_function: TfFunctionRef | None = None
     varying: set[str] = field(default_factory=set)  # Python values that change every iteration
+    constants: set[str] = field(default_factory=set)  # names the scope only ever gives a number literal
 
     @property
     def loop(self) -> cst.For | cst.While:
@@ -87,7 +91,61 @@ class LoopCalls:
                     # Only calls of a tf.function need to know what changes per iteration.
                     for loop in site.loops:
                         site.varying |= self._varying_in(site.module, site.scope, loop)
+                    site.constants = self._number_constants(site.module, site.scope) - site.varying
                 self.calls.append(site)
+        # Straight-line calls of one tf.function in one block: `f(x, 1); f(x, 2); f(x, 3)`.
+        self.sequences: list[list[LoopCall]] = self._straight_line_calls()
+
+    def _straight_line_calls(self) -> list[list[LoopCall]]:
+        """Groups of three or more calls of one project tf.function made by the
+        statements of one block of untraced code (module level, a function, a loop body)."""
+        project = self.project
+        names = {t.function.name for t in project.traces.values() if t.kind == "tf.function"}
+        groups_found: list[list[LoopCall]] = []
+        for module in project.modules.values():
+            # A cheap first filter on the text: three statement lines calling one name with a
+            # literal argument; then only the chunks (top-level statements) holding them are parsed.
+            candidates = names | self._wrapped_names(module)
+            if not any(module.source.count(f"{name}(") >= 3 for name in candidates):
+                continue
+            lines_by_name: dict[str, list[int]] = {}
+            for number, line in enumerate(module.source.splitlines(), 1):
+                match = _STATEMENT_CALL.match(line)
+                if match and match.group(1) in candidates and _LITERAL_ARGUMENT.search(line, match.end() - 1):
+                    lines_by_name.setdefault(match.group(1), []).append(number)
+            wanted = {name for name, numbers in lines_by_name.items() if len(numbers) >= 3}
+            if not wanted:
+                continue
+            chunks = sorted({module.chunk_of_line(number) for name in wanted for number in lines_by_name[name]})
+            top_level = [statement for index in chunks for statement in module.chunk_statements(index)]
+            scopes: list[tuple[FunctionInfo | None, object]] = [(None, top_level)]
+            scopes += [
+                (function, function.node.body) for function in module.functions.values()
+                if function.chunk in chunks and id(function) not in project.traces
+                and isinstance(function.node, cst.FunctionDef)
+            ]
+            for scope, body in scopes:
+                for block in _blocks(body):
+                    groups: dict[int, list[LoopCall]] = {}
+                    for statement in block:
+                        call = _statement_call(statement)
+                        head = dotted_name(call.func) if call is not None else None
+                        if head is None or head.rsplit(".", 1)[-1] not in wanted:
+                            continue
+                        site = LoopCall(module, scope, [], call)
+                        site.callee, site.tf_function = self._resolve(site)
+                        if site.tf_function is not None:
+                            groups.setdefault(id(site.tf_function.function), []).append(site)
+                    groups_found.extend(group for group in groups.values() if len(group) >= 3)
+        return groups_found
+
+    def _number_constants(self, module: ModuleInfo, scope: FunctionInfo | None) -> set[str]:
+        """Names whose every assignment in the scope is a number literal (``total = 5``)."""
+        table = self._scope_assignments(module, scope)
+        return {
+            name for name, values in table.items()
+            if values and all(isinstance(value, (cst.Integer, cst.Float)) for value in values)
+        }
 
     def _varying_in(self, module: ModuleInfo, scope: FunctionInfo | None, loop) -> set[str]:
         names = self._varying.get(id(loop))
@@ -261,6 +319,39 @@ def _names_worth_resolving(project: Project) -> frozenset[str]:
     return frozenset(names)
 
 
+def _blocks(body: cst.CSTNode):
+    """The statement lists of ``body`` and of the compound statements in it (not of nested defs)."""
+    if isinstance(body, (list, tuple)):
+        statements = body
+    else:
+        statements = body.body if isinstance(body, (cst.Module, cst.IndentedBlock)) else ()
+    yield statements
+    for statement in statements:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or not isinstance(statement, cst.BaseCompoundStatement):
+            continue
+        parts = [getattr(statement, "body", None), getattr(statement, "orelse", None),
+                 getattr(statement, "finalbody", None)]
+        parts += [handler.body for handler in getattr(statement, "handlers", ())]
+        parts += [case.body for case in getattr(statement, "cases", ())]  # `match`
+        while parts:
+            part = parts.pop(0)
+            if isinstance(part, cst.If):  # elif
+                parts += [part.body, part.orelse]
+            elif isinstance(part, (cst.Else, cst.Finally)):
+                parts.append(part.body)
+            elif isinstance(part, cst.IndentedBlock):
+                yield from _blocks(part)
+
+
+def _statement_call(statement: cst.CSTNode) -> cst.Call | None:
+    """The call a simple statement makes: ``f(x)`` or ``y = f(x)``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+    return value if isinstance(value, cst.Call) else None
+
+
 def _may_create_tf_function(function: FunctionInfo) -> bool:
     """A ``tf.function(...)`` call or a nested def in it: the summary's root candidates tell."""
     return bool(function.nested) or any(c.scope is function for c in function.module.root_candidates)
@@ -270,6 +361,8 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[s
     """Names holding a new Python number each iteration: the index of a counting loop,
     counters that start as a number (``step += 1``), and plain arithmetic on those."""
     varying: set[str] = set()
+    if isinstance(loop, cst.For) and _distinct_literals(loop.iter) >= 3:
+        target_names(loop.target, varying)  # `for n in (100, 200, 300):` a new Python number each time
     if isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call):
         qualified = _qualified(loop.iter.func, resolve)
         if qualified in _COUNTING_ITERABLES:
@@ -292,22 +385,41 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[s
     return varying
 
 
-def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve) -> bool:
-    """Whether ``node`` is a Python number or string computed from a varying name."""
+def _distinct_literals(node: cst.BaseExpression) -> int:
+    """How many distinct number or string literals a tuple or list display lists (0 if
+    anything else is in it)."""
+    if not isinstance(node, (cst.Tuple, cst.List)) or not node.elements:
+        return 0
+    values = set()
+    for element in node.elements:
+        if not isinstance(element, cst.Element) or not isinstance(element.value, (cst.Integer, cst.Float, cst.SimpleString)):
+            return 0
+        values.add(element.value.value)
+    return len(values)
+
+
+def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve, constants: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether ``node`` is a Python number or string computed from a varying name
+    (``constants``: names known to hold a number literal, like ``total = 5``)."""
     if isinstance(node, cst.Name):
         return node.value in varying
     if isinstance(node, cst.BinaryOperation):
         # Any operand but a literal might be a tensor, which makes the result one.
-        varying_parts = [python_scalar_of(part, varying, resolve) for part in (node.left, node.right)]
-        literal_parts = [isinstance(part, (cst.Integer, cst.Float, cst.SimpleString)) for part in (node.left, node.right)]
+        varying_parts = [python_scalar_of(part, varying, resolve, constants) for part in (node.left, node.right)]
+        literal_parts = [
+            isinstance(part, (cst.Integer, cst.Float, cst.SimpleString))
+            or isinstance(part, cst.Name) and part.value in constants
+            for part in (node.left, node.right)
+        ]
         return any(varying_parts) and all(v or lit for v, lit in zip(varying_parts, literal_parts))
     if isinstance(node, cst.UnaryOperation):
-        return python_scalar_of(node.expression, varying, resolve)
+        return python_scalar_of(node.expression, varying, resolve, constants)
     if isinstance(node, cst.Call) and node.args and _qualified(node.func, resolve) in _SCALAR_CONVERSIONS:
-        return python_scalar_of(node.args[0].value, varying, resolve)
+        return python_scalar_of(node.args[0].value, varying, resolve, constants)
     if isinstance(node, cst.FormattedString):
         return any(
-            isinstance(part, cst.FormattedStringExpression) and python_scalar_of(part.expression, varying, resolve)
+            isinstance(part, cst.FormattedStringExpression)
+            and python_scalar_of(part.expression, varying, resolve, constants)
             for part in node.parts
         )
     return False

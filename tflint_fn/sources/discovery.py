@@ -222,15 +222,19 @@ def _unique_module_names(files: list[SourceFile]) -> list[SourceFile]:
     Python imports a top-level name from the folder a script runs in (or the
     folder above a package), not from anywhere in the tree: ``tools/numpy.py``
     does not hide NumPy from ``train.py`` beside ``tools/``. The files under
-    the shallowest such folder (the primary root) keep their names; a file
-    under another root is named after its path from there (``tools.numpy``),
+    the one shallowest such folder (the primary root) keep their names; a file
+    under a root below it is named after its path from there (``tools.numpy``),
     and ``import_prefixes`` tells its neighbours how to find it. Two files
     that still share a name (``train.py`` twice) are told apart the same way:
     the one nearest the top keeps its name, the others are named after their
     display path, and where even that is taken, numbered.
     """
     primary = _primary_root(files)
-    files = [_rooted(file, primary) for file in files]
+    return _unique_module_names_only([_rooted(file, primary) for file in files])
+
+
+def _unique_module_names_only(files: list[SourceFile]) -> list[SourceFile]:
+    """Duplicate names told apart: the file nearest the top keeps it, the others are renamed by path."""
     by_name: dict[str, list[SourceFile]] = {}
     for file in files:
         by_name.setdefault(file.module, []).append(file)
@@ -253,28 +257,66 @@ def _unique_module_names(files: list[SourceFile]) -> list[SourceFile]:
 
 
 def _primary_root(files: list[SourceFile]) -> Path | None:
-    """The shallowest import root; among equals, the one holding most files."""
-    counts: dict[Path, int] = {}
-    for file in files:
-        if file.root is not None:
-            counts[file.root] = counts.get(file.root, 0) + 1
-    if not counts:
+    """The one shallowest import root (the project's top), if there is one.
+
+    Sibling folders of scripts at the same depth (``lesson1/``, ``lesson2/``)
+    have none: each keeps its modules' names, and a name two of them share is
+    told apart as duplicates are.
+    """
+    roots = {file.root for file in files if file.root is not None}
+    if not roots:
         return None
-    return min(counts, key=lambda root: (len(root.parts), -counts[root], str(root)))
+    shallowest = min(len(root.parts) for root in roots)
+    top = [root for root in roots if len(root.parts) == shallowest]
+    return top[0] if len(top) == 1 else None
 
 
 def _rooted(file: SourceFile, primary: Path | None) -> SourceFile:
-    """Under a root other than the primary one, the name is prefixed with the root's path."""
+    """Under a root below the primary one, the name is prefixed with the root's path."""
     if primary is None or file.root is None or file.root == primary:
         return file
     try:
         parts = file.root.relative_to(primary).parts
     except ValueError:
         parts = file.root.parts[-2:]
-    prefix = [part if part.isidentifier() else "_" + "".join(c if c.isalnum() else "_" for c in part) for part in parts]
+    prefix = _identifier_parts(parts)
     if not prefix:
         return file
     return replace(file, module=".".join([*prefix, file.natural or file.module]))
+
+
+def isolate(files: list[SourceFile], imported: dict[Path, set[str]]) -> list[SourceFile]:
+    """Rename the top-level modules that another folder imports by name but cannot see.
+
+    ``tools/numpy.py`` beside ``other/train.py`` (``import numpy``): Python
+    gives ``other/train.py`` NumPy, so the project module must not be called
+    ``numpy``. ``imported``: the top-level names each import root's files import.
+    """
+    tops_by_root: dict[Path, set[str]] = {}
+    for file in files:
+        if file.root is not None:
+            tops_by_root.setdefault(file.root, set()).add((file.natural or file.module).split(".", 1)[0])
+    primary = _primary_root(files)  # its modules are seen from every folder (the project's top on sys.path)
+    changed = []
+    for file in files:
+        natural = file.natural or file.module
+        if file.root == primary:
+            changed.append(file)
+            continue
+        top = natural.split(".", 1)[0]
+        hidden_from = [
+            root for root, names in imported.items()
+            if root != file.root and top in names and top not in tops_by_root.get(root, ())
+        ]
+        if hidden_from and file.module == natural and file.root is not None:
+            changed.append(replace(file, module=".".join([*_identifier_parts(file.root.parts[-1:]), natural])))
+        else:
+            changed.append(file)
+    return _unique_module_names_only(changed) if changed != files else files
+
+
+def _identifier_parts(parts) -> list[str]:
+    return [part if part.isidentifier() else "_" + "".join(c if c.isalnum() else "_" for c in part) for part in parts]
 
 
 def import_prefixes(files: list[SourceFile]) -> dict[Path, dict[str, str]]:

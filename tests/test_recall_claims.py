@@ -1,0 +1,171 @@
+"""What TensorFlow 2.21 does in the patterns the recall widenings of issue 13 report.
+
+Each widening of a rule (tflint_fn/checks/) is written from these observations, and
+each rule page (rules/TFFnnn.md) states them; the look-alikes that must stay quiet are
+checked here too. They need TensorFlow and are skipped without it.
+"""
+
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.tensorflow
+
+
+def test_tff401_straight_line_calls_with_new_literals_trace_each_time():
+    @tf.function
+    def scale(x, factor):
+        return x * factor
+
+    x = tf.ones([2])
+    scale(x, 1)
+    scale(x, 2)
+    scale(x, 3)
+    assert scale.experimental_get_tracing_count() == 3
+    scale(x, 1)
+    scale(x, 2)
+    assert scale.experimental_get_tracing_count() == 3  # a value seen before reuses its trace
+
+    @tf.function
+    def flags(x, train_gen, train_disc):
+        return x + (1.0 if train_gen else 0.0) + (2.0 if train_disc else 0.0)
+
+    flags(x, True, False)
+    flags(x, False, True)
+    flags(x, True, True)
+    assert flags.experimental_get_tracing_count() == 3  # each combination of flags is a trace
+
+    @tf.function
+    def mode(x, training):
+        return x * 2.0 if training else x
+
+    mode(x, True)
+    mode(x, False)
+    assert mode.experimental_get_tracing_count() == 2  # the usual train/eval pair: two traces
+
+
+def test_tff401_tff405_a_loop_over_literal_numbers_retraces_per_value():
+    @tf.function
+    def events(momenta):
+        return tf.reduce_sum(momenta)
+
+    for n in (100, 200, 300):
+        events(tf.ones([n, 4]))
+    assert events.experimental_get_tracing_count() == 3
+
+    @tf.function
+    def weighted(x, weight):
+        return x * weight
+
+    total = 4
+    for t in range(total):
+        weighted(tf.ones([2]), float(t) / total)  # a Python float per step, over a constant
+    assert weighted.experimental_get_tracing_count() == 4
+
+
+def test_tff103_attribute_of_an_argument_object_is_updated_once():
+    class Tracker:
+        value = 0
+
+    tracker = Tracker()
+
+    @tf.function
+    def work(x, state):
+        state.value += 1
+        return x * 2.0
+
+    for i in range(5):
+        work(tf.constant(float(i)), tracker)
+    assert tracker.value == 1
+
+
+def test_tff102_a_module_list_grows_once_per_trace_even_with_python_numbers():
+    squares, ranks = [], []
+
+    @tf.function
+    def record(x, v):
+        squares.append(v ** 2)
+        ranks.append(len(x.shape))
+        return x + 1.0
+
+    for _ in range(3):
+        record(tf.constant([1.0]), 3)
+    assert squares == [9] and ranks == [1]
+
+
+_COUNT = 0
+
+
+def test_tff102_global_rebound_from_itself_is_updated_once():
+    @tf.function
+    def f(x):
+        global _COUNT
+        _COUNT = _COUNT + 1
+        return x
+
+    for _ in range(3):
+        f(tf.constant(1.0))
+    assert _COUNT == 1
+
+
+def test_tff104_next_on_a_python_iterator_is_frozen_but_a_dataset_iterator_advances():
+    offsets = iter([10.0, 20.0, 30.0])
+
+    @tf.function
+    def shifted(x):
+        return x + next(offsets)
+
+    assert [float(shifted(tf.constant(0.0))) for _ in range(3)] == [10.0, 10.0, 10.0]
+
+    elements = iter(tf.data.Dataset.from_tensor_slices([1.0, 2.0, 3.0]))
+
+    @tf.function
+    def take(x):
+        return x + next(elements)
+
+    assert [float(take(tf.constant(0.0))) for _ in range(3)] == [1.0, 2.0, 3.0]
+
+
+def test_tff103_a_counter_is_not_a_create_once_guard():
+    class Step(tf.Module):
+        def __init__(self):
+            self.counter = 0
+            self.v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.counter == 0:
+                self.counter += 1
+            if self.v is None:
+                self.v = tf.Variable(1.0)
+            return x * self.v
+
+    step = Step()
+    for _ in range(3):
+        step(tf.constant(2.0))
+    assert step.counter == 1  # the counter ran once, at trace time
+    assert float(step(tf.constant(2.0))) == 2.0  # the guarded variable was made once and works
+
+
+def test_tff105_a_keras_layer_with_weights_made_in_a_tf_function_raises_one_without_works():
+    @tf.function
+    def project(x):
+        return tf.keras.layers.Dense(1)(x)
+
+    with pytest.raises(ValueError, match="singleton tf.Variables"):
+        project(tf.ones([2, 3]))
+
+    @tf.function
+    def flatten(x):
+        return tf.keras.layers.Flatten()(x)
+
+    assert flatten(tf.ones([2, 3, 4])).shape == (2, 12)
+
+
+def test_tff206_a_partially_known_shape_cannot_be_a_shape_argument_a_known_slice_can():
+    spec = [tf.TensorSpec([None, 2])]
+    for make in (lambda x: tf.random.normal(x.shape), lambda x: tf.zeros(x.shape),
+                 lambda x: tf.reshape(x, x.get_shape()), lambda x: tf.fill(x.shape, 1.0)):
+        with pytest.raises(ValueError, match="partially known TensorShape"):
+            tf.function(make, input_signature=spec)(tf.ones([3, 2]))
+    assert tf.function(lambda x: tf.zeros(x.shape[1:]), input_signature=spec)(tf.ones([3, 2])).shape == (2,)
+    assert tf.function(lambda x: tf.zeros(x.shape))(tf.ones([3, 2])).shape == (3, 2)  # fully known

@@ -1,0 +1,481 @@
+"""The recall widenings of issue 13 and their look-alikes.
+
+Each widening (outer-state mutation of Python values, attributes of argument
+objects, counters that are not guards, `next()` of Python iterators, Keras layers
+made in a tf.function, straight-line calls with new literals, loops over literal
+tuples) is checked both ways here: the pattern is reported, on its line, and the
+look-alike next to it stays quiet. What TensorFlow does in each is in
+tests/test_recall_claims.py.
+"""
+
+import textwrap
+
+import pytest
+
+from tests.conftest import lint_paths
+
+
+def findings_of(tmp_path, source: str, name: str = "example.py") -> list[tuple[str, int]]:
+    (tmp_path / name).write_text(textwrap.dedent(source), encoding="utf-8")
+    return sorted({(f.code, f.start.line) for f in lint_paths(tmp_path, [name])})
+
+
+def marked(source: str) -> list[tuple[str, int]]:
+    """The `# TFFnnn` markers of ``source`` (dedented), as (code, line)."""
+    found = []
+    for number, line in enumerate(textwrap.dedent(source).splitlines(), 1):
+        if "# TFF" in line:
+            found.append((line.rsplit("# ", 1)[1].strip(), number))
+    return sorted(found)
+
+
+REPORTED = {
+    "module-list-grown-with-the-rank-of-an-argument": """
+        import tensorflow as tf
+
+        ranks = []
+
+        @tf.function
+        def step(x):
+            ranks.append(len(x.shape))  # TFF102
+            return x
+    """,
+    "closure-list-grown-with-a-number-from-an-argument": """
+        import tensorflow as tf
+
+        def make():
+            seen = []
+
+            @tf.function
+            def step(x, n):
+                seen.append(n * 2)  # TFF102
+                return x
+            return step
+    """,
+    "global-rebound-from-itself": """
+        import tensorflow as tf
+
+        history = []
+        total = 0
+
+        @tf.function
+        def step(x):
+            global history, total
+            history = history + [1]  # TFF102
+            total = 2 * total  # TFF102
+            return x
+    """,
+    "attribute-of-an-argument-object-assigned-a-tensor": """
+        import tensorflow as tf
+
+        @tf.function
+        def play(board, state):
+            state.board = board * 2  # TFF103
+            return board
+    """,
+    "attribute-of-an-argument-of-a-decorated-method": """
+        import tensorflow as tf
+
+        class Agent:
+            @tf.function
+            def act(self, obs, stats):
+                stats.steps += 1  # TFF103
+                return obs
+    """,
+    "counter-below-a-limit-is-not-a-guard": """
+        import tensorflow as tf
+
+        class Warmup(tf.Module):
+            def __init__(self):
+                super().__init__()
+                self.step = 0
+
+            @tf.function
+            def __call__(self, x):
+                if self.step < 10:
+                    self.step += 1  # TFF103
+                return x
+    """,
+    "next-of-a-generator-and-of-itertools": """
+        import itertools
+        import tensorflow as tf
+
+        def batches():
+            yield 1.0
+            yield 2.0
+
+        source = batches()
+        counter = itertools.count()
+        squares = (i * i for i in range(3))
+
+        @tf.function
+        def step(x):
+            a = next(source)  # TFF104
+            b = next(counter)  # TFF104
+            c = next(squares)  # TFF104
+            return x + a + b + c
+    """,
+    "keras-layer-made-and-called-in-one-expression": """
+        import tensorflow as tf
+
+        @tf.function
+        def head(x):
+            return tf.keras.layers.Conv2D(4, 3)(x)  # TFF105
+    """,
+    "straight-line-calls-in-a-function-with-strings": """
+        import tensorflow as tf
+
+        @tf.function
+        def run(x, mode):
+            return x
+
+        def main():
+            x = tf.ones([2])
+            run(x, "train")
+            run(x, "eval")  # TFF401
+            run(x, "test")  # TFF401
+            run(x, "eval")
+    """,
+    "whole-partially-known-shape-as-a-shape-argument": """
+        import tensorflow as tf
+
+        class Sampling(tf.keras.layers.Layer):
+            def call(self, mean):
+                return mean + tf.random.normal(mean.shape)  # TFF206
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2])])
+        def f(x):
+            return tf.reshape(x, x.get_shape()) + tf.zeros(x.shape)  # TFF206
+    """,
+    "straight-line-calls-in-a-match-case": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, k):
+            return x * k
+
+        x = tf.ones([2])
+        match x.shape[0]:
+            case 2:
+                f(x, 1)
+                f(x, 2)  # TFF401
+                f(x, 3)  # TFF401
+            case _:
+                pass
+    """,
+    "loop-over-literal-numbers": """
+        import tensorflow as tf
+
+        @tf.function
+        def scaled(x, factor):
+            return x * factor
+
+        for factor in (0.5, 1.0, 2.0):
+            scaled(tf.ones([2]), factor)  # TFF401
+    """,
+}
+
+QUIET = {
+    "set-add-and-dict-update-are-idempotent": """
+        import tensorflow as tf
+
+        names = set()
+        options = {}
+
+        @tf.function
+        def step(x):
+            names.add(len(x.shape))
+            options.update(rank=len(x.shape))
+            return x
+    """,
+    "self-list-of-sub-layers-built-on-the-first-trace": """
+        import tensorflow as tf
+
+        class Stack(tf.keras.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.blocks = []
+
+            def call(self, inputs, width=4):
+                if not self.blocks:
+                    self.blocks.append(tf.keras.layers.Dense(width))
+                return self.blocks[0](inputs)
+    """,
+    "a-constant-appended-counts-traces": """
+        import tensorflow as tf
+
+        TRACES = []
+
+        @tf.function
+        def step(x):
+            TRACES.append(1)
+            return x
+    """,
+    "local-list-grown-with-numbers": """
+        import tensorflow as tf
+
+        @tf.function
+        def step(x, n):
+            sizes = []
+            sizes.append(n * 2)
+            return x * len(sizes)
+    """,
+    "global-flag-set-not-computed-from-itself": """
+        import tensorflow as tf
+
+        traced = False
+
+        @tf.function
+        def step(x):
+            global traced
+            traced = True
+            return x
+    """,
+    "counter-in-eager-code": """
+        import tensorflow as tf
+
+        class Counter:
+            value = 0
+
+        def work(x, state):
+            state.value += 1
+            return x * 2.0
+
+        counter = Counter()
+        for _ in range(3):
+            work(tf.ones([2]), counter)
+    """,
+    "attribute-of-a-helper-parameter-made-in-the-trace": """
+        import tensorflow as tf
+
+        class Acc:
+            def __init__(self):
+                self.total = 0
+
+        def add(acc, v):
+            acc.total += v
+            return acc
+
+        @tf.function
+        def step(x):
+            acc = add(Acc(), 1)
+            return x * acc.total
+    """,
+    "argument-rebound-to-a-fresh-object-first": """
+        import tensorflow as tf
+
+        class State:
+            value = 0
+
+        @tf.function
+        def step(x, state=None):
+            state = State()
+            state.value += 1
+            return x
+    """,
+    "none-guard-still-guards": """
+        import tensorflow as tf
+
+        class Lazy(tf.Module):
+            def __init__(self):
+                super().__init__()
+                self.scale = None
+
+            @tf.function
+            def __call__(self, x):
+                if self.scale is None:
+                    self.scale = tf.Variable(2.0)
+                return x * self.scale
+    """,
+    "next-of-a-dataset-iterator-and-of-a-local-iterator": """
+        import tensorflow as tf
+
+        elements = iter(tf.data.Dataset.range(3))
+
+        @tf.function
+        def step(x):
+            local = iter([1, 2, 3])
+            return x + tf.cast(next(elements), tf.float32) + next(local)
+    """,
+    "next-of-a-name-also-given-a-dataset-iterator": """
+        import tensorflow as tf
+
+        source = iter([1.0, 2.0])
+        source = iter(tf.data.Dataset.from_tensor_slices([1.0, 2.0]))
+
+        @tf.function
+        def step(x):
+            return x + next(source)
+    """,
+    "keras-layers-made-outside-or-without-weights": """
+        import tensorflow as tf
+
+        dense = tf.keras.layers.Dense(2)
+
+        @tf.function
+        def forward(x):
+            drop = tf.keras.layers.Dropout(0.1)
+            unused = tf.keras.layers.Dense(3)
+            return drop(dense(tf.keras.layers.Flatten()(x)))
+    """,
+    "keras-layer-made-behind-a-guard": """
+        import tensorflow as tf
+
+        class Model(tf.Module):
+            def __init__(self):
+                super().__init__()
+                self.head = None
+
+            @tf.function
+            def __call__(self, x):
+                if self.head is None:
+                    self.head = tf.keras.layers.Dense(1)
+                return self.head(x)
+    """,
+    "two-flag-values-are-the-usual-pair": """
+        import tensorflow as tf
+
+        @tf.function
+        def forward(x, training):
+            return x
+
+        x = tf.ones([2])
+        forward(x, True)
+        forward(x, False)
+        forward(x, training=True)
+    """,
+    "straight-line-calls-with-tensors-or-a-signature": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, k):
+            return x * k
+
+        @tf.function(input_signature=[tf.TensorSpec([2]), tf.TensorSpec([])])
+        def g(x, k):
+            return x * k
+
+        x = tf.ones([2])
+        f(x, tf.constant(1.0))
+        f(x, tf.constant(2.0))
+        f(x, tf.constant(3.0))
+        g(x, 1.0)
+        g(x, 2.0)
+        g(x, 3.0)
+    """,
+    "calls-spread-over-blocks-are-not-one-sequence": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, k):
+            return x * k
+
+        x = tf.ones([2])
+        f(x, 1)
+        if x.shape[0] == 2:
+            f(x, 2)
+        else:
+            f(x, 3)
+    """,
+    "calls-with-star-arguments-or-in-separate-handlers": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, k):
+            return x * k
+
+        x = tf.ones([2])
+        with tf.device("/cpu:0"):
+            f(x, 1)
+            f(x, *[2])
+            f(k=3, x=x)
+        try:
+            f(x, 4)
+        except ValueError:
+            f(x, 5)
+        finally:
+            f(x, 6)
+    """,
+    "loop-over-two-literals-or-a-mixed-tuple": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, k):
+            return x * k
+
+        for k in (1, 2):
+            f(tf.ones([2]), k)
+        for k in (1, 2, "three", None):
+            f(tf.ones([2]), k)
+    """,
+    "fixed-shape-with-a-literal-seed-per-iteration": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            return tf.reduce_sum(x)
+
+        for seed in (1, 2, 3):
+            f(tf.random.uniform([4, 4], seed=seed))
+    """,
+    "known-shapes-and-slices-of-a-partial-shape": """
+        import tensorflow as tf
+
+        class Sampling(tf.keras.layers.Layer):
+            def call(self, mean):
+                return mean + tf.random.normal(tf.shape(mean)) + tf.zeros(mean.shape[1:])
+
+        @tf.function(input_signature=[tf.TensorSpec([3, 2])])
+        def f(x):
+            return tf.zeros(x.shape)
+
+        @tf.function
+        def g(x):
+            return tf.ones(x.shape)
+    """,
+    "divided-by-a-name-that-is-not-only-a-number": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x, w):
+            return x * w
+
+        total = tf.constant(4.0)
+        for t in range(3):
+            f(tf.ones([2]), float(t) / total)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORTED))
+def test_widened_pattern_is_reported_on_its_line(tmp_path, name):
+    source = REPORTED[name]
+    assert findings_of(tmp_path, source) == marked(source)
+
+
+@pytest.mark.parametrize("name", sorted(QUIET))
+def test_look_alike_stays_quiet(tmp_path, name):
+    assert findings_of(tmp_path, QUIET[name]) == []
+
+
+def test_straight_line_calls_across_modules_report_the_caller(tmp_path):
+    (tmp_path / "steps.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+
+        @tf.function
+        def scale(x, factor):
+            return x * factor
+    """), encoding="utf-8")
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+        from steps import scale
+
+        x = tf.ones([2])
+        scale(x, 1)
+        scale(x, 2)
+        scale(x, 3)
+    """), encoding="utf-8")
+    findings = lint_paths(tmp_path, ["."])
+    assert sorted((f.code, f.path, f.start.line) for f in findings) == [
+        ("TFF401", "main.py", 7), ("TFF401", "main.py", 8)]
+    assert all("3 combinations" in f.message for f in findings)
