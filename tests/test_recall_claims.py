@@ -169,3 +169,42 @@ def test_tff206_a_partially_known_shape_cannot_be_a_shape_argument_a_known_slice
             tf.function(make, input_signature=spec)(tf.ones([3, 2]))
     assert tf.function(lambda x: tf.zeros(x.shape[1:]), input_signature=spec)(tf.ones([3, 2])).shape == (2,)
     assert tf.function(lambda x: tf.zeros(x.shape))(tf.ones([3, 2])).shape == (3, 2)  # fully known
+
+
+def test_keras_fit_traces_compiled_losses_and_metrics_without_autograph():
+    """Keras 3 (tf.keras in TF 2.21): a loss given to compile is traced without AutoGraph, its batch dimension None."""
+    import numpy as np
+
+    shapes = []
+
+    def python_if_loss(y_true, y_pred):
+        if tf.reduce_sum(y_true) > 0:  # a Python `if` on a tensor: AutoGraph would convert it
+            return tf.reduce_mean(tf.square(y_true - y_pred))
+        return tf.reduce_mean(y_pred)
+
+    def metric(y_true, y_pred):
+        shapes.append(y_true.shape)
+        return tf.reduce_mean(y_pred)
+
+    x, y = np.ones((8, 4), "float32"), np.ones((8, 3), "float32")
+    model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=python_if_loss)
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        model.fit(x, y, epochs=1, verbose=0, batch_size=3)
+    model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+    model.fit(x, y, epochs=2, verbose=0, batch_size=3)
+    assert shapes and all(shape[0] is None for shape in shapes)
+    assert len(shapes) < 2 * 3  # traced, not run per batch
+
+
+def test_recursion_traced_with_the_tensor_the_caller_passes_never_ends():
+    @tf.function
+    def halve_sum(x):
+        n = tf.size(x)
+        if n <= 1:
+            return tf.reduce_sum(x)
+        return halve_sum(x[: n // 2]) + halve_sum(x[n // 2 :])
+
+    with pytest.raises(Exception, match="recursion"):
+        halve_sum(tf.range(8.0))

@@ -30,6 +30,51 @@ def marked(source: str) -> list[tuple[str, int]]:
 
 
 REPORTED = {
+    "recursion-on-the-tensor-the-top-level-passes": """
+        import tensorflow as tf
+
+        @tf.function
+        def halve_sum(x):
+            n = tf.size(x)
+            if n <= 1:
+                return tf.reduce_sum(x)
+            return halve_sum(x[: n // 2]) + halve_sum(x[n // 2 :])  # TFF107
+
+        halve_sum(tf.range(8.0))
+    """,
+    "list-grown-over-a-tensor-parameter-the-caller-fills": """
+        import tensorflow as tf
+
+        @tf.function
+        def double_rows(values):
+            doubled = []
+            for row in values:
+                doubled.append(row * 2.0)  # TFF301
+            return tf.stack(doubled)
+
+        double_rows(tf.random.uniform((3, 2)))
+    """,
+    "numpy-in-a-metric-given-to-compile": """
+        import numpy as np
+        import tensorflow as tf
+
+        def overlap(y_true, y_pred):
+            hits = tf.reduce_sum(tf.cast(tf.equal(y_true, y_pred), tf.float32))
+            return hits.numpy()  # TFF201
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+        model.compile(optimizer="sgd", loss="mse", metrics=[overlap])
+    """,
+    "batch-dimension-in-a-loss-given-to-compile": """
+        import tensorflow as tf
+
+        def summed(y_true, y_pred):
+            total = tf.reduce_sum(tf.square(y_true - y_pred), axis=0)
+            return total / y_true.shape[0]  # TFF206
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(4)])
+        model.compile(optimizer="adam", loss={"out": summed})
+    """,
     "module-list-grown-with-the-rank-of-an-argument": """
         import tensorflow as tf
 
@@ -176,6 +221,52 @@ REPORTED = {
 }
 
 QUIET = {
+    "recursion-on-python-ints-the-top-level-passes": """
+        import tensorflow as tf
+
+        @tf.function
+        def countdown(n):
+            if n <= 0:
+                return tf.constant(0)
+            return countdown(n - 1)
+
+        countdown(3)
+        countdown(tf.constant(2).numpy().item())
+    """,
+    "one-caller-passes-a-tensor-another-a-python-list": """
+        import tensorflow as tf
+
+        @tf.function
+        def total(values):
+            parts = []
+            for v in values:
+                parts.append(v * 2)
+            return tf.add_n(parts)
+
+        total(tf.ones([3]))
+        total([1.0, 2.0])
+    """,
+    "compile-with-built-in-losses-and-a-plain-metric": """
+        import numpy as np
+        import tensorflow as tf
+
+        def report(history):
+            return np.mean(history.history["loss"])
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
+        report(model.fit(np.ones((4, 2)), np.ones((4, 3)), verbose=0))
+    """,
+    "loss-given-to-compile-uses-tf-shape": """
+        import tensorflow as tf
+
+        def summed(y_true, y_pred):
+            total = tf.reduce_sum(tf.square(y_true - y_pred), axis=0)
+            return total / tf.cast(tf.shape(y_true)[0], tf.float32)
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(4)])
+        model.compile(optimizer="adam", loss=summed)
+    """,
     "set-add-and-dict-update-are-idempotent": """
         import tensorflow as tf
 

@@ -34,7 +34,7 @@ DATASET_FUNCTION_ARGUMENT = {
     "reduce": (1, "reduce_func"),
     "scan": (1, "scan_func"),
 }
-_ROOT_CALL_HINTS = ("function(", "function (") + tuple(f".{m}(" for m in DATASET_FUNCTION_ARGUMENT)
+_ROOT_CALL_HINTS = ("function(", "function (", ".compile(") + tuple(f".{m}(" for m in DATASET_FUNCTION_ARGUMENT)
 _PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
 
 
@@ -773,6 +773,7 @@ def _scan_root_calls(module: ModuleInfo, tree: ast.Module, owners: list[int], no
         index
         for index, chunk in enumerate(module.chunks)
         if "function" in source[chunk.begin : chunk.end]
+        or "compile" in source[chunk.begin : chunk.end]
         or _DATASET_CALL.search(source, chunk.begin, chunk.end)
         or not module.imports.aliases.keys().isdisjoint(_BARE_CALL.findall(source, chunk.begin, chunk.end))
     }
@@ -799,7 +800,7 @@ def _ast_root_candidate(call, module: ModuleInfo, scope: FunctionInfo | None, ch
     func = call.func
     class_qualname = scope.class_qualname if scope is not None else None
     if isinstance(func, ast.Attribute):
-        if func.attr in DATASET_FUNCTION_ARGUMENT or func.attr == "function":
+        if func.attr in DATASET_FUNCTION_ARGUMENT or func.attr in ("function", "compile"):
             return RootCandidate(scope, class_qualname, chunk, ast_dotted_name(func), func.attr)
         return None
     if isinstance(func, ast.Name) and func.id in module.imports.aliases:
@@ -812,7 +813,7 @@ def _is_cst_root_candidate(call: cst.Call, module: ModuleInfo) -> bool:
         return False
     func = call.func
     if isinstance(func, cst.Attribute):
-        return func.attr.value in DATASET_FUNCTION_ARGUMENT or func.attr.value == "function"
+        return func.attr.value in DATASET_FUNCTION_ARGUMENT or func.attr.value in ("function", "compile")
     return isinstance(func, cst.Name) and func.value in module.imports.aliases
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tflint_fn.function.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint
+from tflint_fn.function.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint, taint_of_api_call
 from tflint_fn.function.walker import EAGER_CALLBACK_APIS, CallSite, FunctionWalker
 from tflint_fn.model.names import canonical, dotted_name
-from tflint_fn.model.resolver import Resolver
+from tflint_fn.model.resolver import External, Resolver
 from tflint_fn.model.summary import (
     DATASET_FUNCTION_ARGUMENT,
     ClassInfo,
@@ -32,6 +32,8 @@ from tflint_fn.sources.cstwalk import find_all
 TF_FUNCTION = "tensorflow.function"
 DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"
 KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
+# Keyword arguments of Keras ``compile`` whose functions ``fit`` and ``evaluate`` trace.
+COMPILED_FUNCTION_KEYWORDS = ("loss", "metrics", "weighted_metrics")
 # Parameters that hold Python flags by convention, even without a default.
 PYTHON_FLAG_PARAMS = frozenset({"training", "is_training", "return_dict", "return_state"})
 _MAX_WALKS = 8
@@ -347,14 +349,55 @@ class Project:
                         roots.append(self._keras_root(method, autograph))
             chunks = {c.chunk for c in module.root_candidates if self._may_be_root(module, c)}
             for candidate in module.parsed_root_candidates(chunks) if chunks else ():
+                if isinstance(candidate.call.func, cst.Attribute) and candidate.call.func.attr.value == "compile":
+                    roots.extend(self._compiled_roots(module, candidate))
+                    continue
                 root = self._call_root(module, candidate)
                 if root is not None:
                     roots.append(root)
         return roots
 
+    def _compiled_roots(self, module: ModuleInfo, candidate) -> list[Trace]:
+        """Loss and metric functions given to Keras ``compile``: ``fit``/``evaluate`` trace them.
+
+        Keras 3 (``keras``, ``tf.keras`` from TensorFlow 2.16 on) calls them
+        inside its traced step without AutoGraph, with tensors whose batch
+        dimension is ``None`` (checked with TensorFlow 2.21 / Keras 3.15);
+        Keras 2 (``tf_keras``) converts them.
+        """
+        call: cst.Call = candidate.call
+        functions = []
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in COMPILED_FUNCTION_KEYWORDS:
+                continue
+            value = arg.value
+            if isinstance(value, (cst.List, cst.Tuple)):
+                values = [element.value for element in value.elements]
+            elif isinstance(value, cst.Dict):
+                values = [element.value for element in value.elements if isinstance(element, cst.DictElement)]
+            else:
+                values = [value]
+            for item in values:
+                function = self._function_argument(module, candidate.scope, item)
+                if function is not None and function.given_node is None and function not in functions:
+                    functions.append(function)
+        autograph = any(target.startswith(_KERAS2_PREFIXES) for target in module.imports.aliases.values())
+        roots = []
+        for function in functions:
+            params: dict[str, Taint] = {}
+            unknown_dims: dict[str, frozenset[int]] = {}
+            for index, param in enumerate(function.bound_params()):
+                if index < 2 and not param.star and not param.has_default:
+                    params[param.name] = A_TENSOR  # y_true, y_pred: a batch each
+                    unknown_dims[param.name] = frozenset({0})
+                else:
+                    params[param.name] = PYTHON if param.star or param.has_default else MAYBE_TENSOR
+            roots.append(Trace(function, "keras", None, params, unknown_dims, autograph=autograph))
+        return roots
+
     def _may_be_root(self, module: ModuleInfo, candidate) -> bool:
         """What ``_call_root`` asks first, from the summary: worth parsing the candidate's chunk."""
-        if candidate.method in DATASET_FUNCTION_ARGUMENT:
+        if candidate.method in DATASET_FUNCTION_ARGUMENT or candidate.method == "compile":
             return True
         return self._tf_function_like(self._qualify(module, candidate.callee)) is not None
 
@@ -594,6 +637,7 @@ class Project:
                 root.autograph = False
             self.traces[key] = root
             queue.append(root)
+        self._tensors_from_untraced_callers([t for t in queue if t.kind == "tf.function"])
         callers: dict[int, set[int]] = {}
         while queue:
             trace = queue.popleft()
@@ -614,6 +658,71 @@ class Project:
                 callers.setdefault(id(callee), set()).add(id(trace.function))
                 self._propagate(trace, call, callee, queue)
         return self.traces
+
+    def _tensors_from_untraced_callers(self, roots: list[Trace]) -> None:
+        """A tf.function parameter is a tensor when every call of it from untraced code
+        (a script's top level, ``main()``) passes one: ``halve_sum(tf.range(8.0))``.
+
+        Only certain tensors count (results of TensorFlow ops); a call passing
+        anything else, or none found, leaves the parameter as it was.
+        """
+        wanted = [t for t in roots if t.options is None or t.options.input_signature is None]
+        by_name: dict[str, list[Trace]] = {}
+        for trace in wanted:
+            by_name.setdefault(trace.function.name, []).append(trace)
+        if not by_name:
+            return
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(by_name))) + r")\s*\(")
+        passed: dict[int, list[dict[str, bool]]] = {}
+        for module in self.modules.values():
+            lines = [number for number, line in enumerate(module.source.splitlines(), 1) if pattern.search(line)]
+            for index in sorted({module.chunk_of_line(number) for number in lines}) if lines and module.chunks else ():
+                for statement in module.chunk_statements(index):
+                    scope = None
+                    if isinstance(statement, cst.ClassDef):
+                        continue
+                    if isinstance(statement, cst.FunctionDef):
+                        scope = module.definitions.get((index, 0))
+                        if scope is None or id(scope) in self.traces:
+                            continue  # traced callers pass their taints by propagation
+                    for call in find_all(statement, cst.Call, skip=(cst.ClassDef, cst.Lambda)):
+                        name = dotted_name(call.func)
+                        if name is None or name.rsplit(".", 1)[-1] not in by_name:
+                            continue
+                        target = self.resolver.resolve(call.func, module, scope)
+                        function = self.resolver.function_of(target, scope) if target is not None else None
+                        root = self.traces.get(id(function)) if function is not None else None
+                        if root is None or root not in wanted:
+                            continue
+                        passed.setdefault(id(root), []).append(self._tensor_arguments(root.function, call, module, scope))
+        for trace in wanted:
+            sites = passed.get(id(trace))
+            if not sites:
+                continue
+            for param in trace.params:
+                if all(site.get(param, False) for site in sites):
+                    trace.params[param] = A_TENSOR
+
+    def _tensor_arguments(self, function: FunctionInfo, call: cst.Call, module: ModuleInfo, scope) -> dict[str, bool]:
+        """Which parameters this call certainly passes a tensor (a TensorFlow op's result) to."""
+
+        def certain(value: cst.BaseExpression) -> bool:
+            if not isinstance(value, cst.Call):
+                return False
+            target = self.resolver.resolve(value.func, module, scope)
+            return isinstance(target, External) and taint_of_api_call(target.qualified).level == A_TENSOR.level
+
+        params = [p for p in function.bound_params() if not p.star]
+        result: dict[str, bool] = {}
+        positional = [a for a in call.args if a.keyword is None and a.star == ""]
+        if any(a.star for a in call.args):
+            return result
+        for param, arg in zip([p for p in params if not p.keyword_only], positional):
+            result[param.name] = certain(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None:
+                result[arg.keyword.value] = certain(arg.value)
+        return result
 
     def walk(self, trace: Trace, listener=None, params: dict[str, Taint] | None = None) -> FunctionWalker:
         walker = FunctionWalker(
