@@ -30,6 +30,21 @@ def marked(source: str) -> list[tuple[str, int]]:
 
 
 REPORTED = {
+    "method-of-a-top-level-instance-makes-a-tf-function-per-call": """
+        import tensorflow as tf
+
+        class Scorer:
+            def run(self, batch):
+                @tf.function  # TFF402
+                def step(x):
+                    return x * 2.0
+
+                return step(batch)
+
+        scorer = Scorer()
+        for _ in range(4):
+            scorer.run(tf.ones([2]))
+    """,
     "recursion-on-the-tensor-the-top-level-passes": """
         import tensorflow as tf
 
@@ -221,6 +236,27 @@ REPORTED = {
 }
 
 QUIET = {
+    "method-of-a-top-level-instance-reuses-its-tf-function": """
+        import tensorflow as tf
+
+        class Scorer:
+            def __init__(self):
+                self.step = tf.function(lambda x: x * 2.0)
+
+            def run(self, batch):
+                return self.step(batch)
+
+        scorer = Scorer()
+        for _ in range(4):
+            scorer.run(tf.ones([2]))
+    """,
+    "method-of-an-outside-class-instance-in-a-loop": """
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        for _ in range(4):
+            model.predict(tf.ones([2, 3]), verbose=0)
+    """,
     "recursion-on-python-ints-the-top-level-passes": """
         import tensorflow as tf
 

@@ -96,7 +96,19 @@ class Resolver:
                 return self._imported(module.imports.resolve_dotted(dotted))
             if head in module.classes and "." in dotted:
                 return ProjectName(f"{module.name}.{dotted}")
+            if function is None and dotted.count(".") == 1:
+                return self._instance_method(module, head, node.attr.value)
         return None
+
+    def _instance_method(self, module: ModuleInfo, name: str, method: str) -> Target | None:
+        """``model.run(...)`` at a script's top level, where ``model = Model(...)`` made a project class's instance."""
+        bindings = module.global_bindings.get(name)
+        if not bindings or bindings[-1].kind != "call" or bindings[-1].callee is None:
+            return None
+        callee = bindings[-1].callee
+        qualified = f"{module.name}.{callee}" if callee in module.classes else callee
+        class_info = self.project.class_(qualified)
+        return MethodRef(class_info.key, method) if class_info is not None else None
 
     def _imported(self, qualified: str | None) -> Target | None:
         if qualified is None:
