@@ -208,3 +208,33 @@ def test_recursion_traced_with_the_tensor_the_caller_passes_never_ends():
 
     with pytest.raises(Exception, match="recursion"):
         halve_sum(tf.range(8.0))
+
+
+def test_raise_under_a_tensor_if_raises_for_every_input():
+    """TFF306: AutoGraph traces both branches of `if <tensor>:`, so a `raise` in either runs while tracing."""
+
+    @tf.function
+    def third(x):
+        if tf.shape(x)[0] < 3:
+            raise ValueError("too short")
+        return x[2]
+
+    @tf.function
+    def positive(x):
+        if tf.reduce_all(x > 0):
+            y = x
+        else:
+            raise ValueError("not positive")
+        return y
+
+    @tf.function
+    def checked(x, strict=False):
+        if strict:
+            raise ValueError("strict")
+        return x
+
+    with pytest.raises(ValueError, match="too short"):
+        third(tf.ones([3, 3]))  # a valid input
+    with pytest.raises(ValueError, match="not positive"):
+        positive(tf.ones([2]))  # all positive
+    assert checked(tf.ones([2])).numpy().tolist() == [1.0, 1.0]  # a Python test picks one branch

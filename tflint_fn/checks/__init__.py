@@ -16,6 +16,7 @@ from tflint_fn.checks.control_flow import (
     ExceptOpErrorInGraph,
     LoopVariableChangesType,
     NameDefinedInOneBranch,
+    RaiseInTensorBranch,
     YieldInTracedFunction,
 )
 from tflint_fn.checks.native_ops import (
@@ -83,6 +84,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     LoopVariableChangesType,
     YieldInTracedFunction,
     ExceptOpErrorInGraph,
+    RaiseInTensorBranch,
 )
 
 # Checks of tf.function definitions and of the code that calls them.

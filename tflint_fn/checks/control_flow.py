@@ -328,3 +328,28 @@ class ExceptOpErrorInGraph(Check):
                     "handler never runs and the error reaches the caller; check the condition with tensor ops "
                     "(`tf.debugging.*`, `tf.where`, `tf.cond`) or catch it around the call",
                 )
+
+
+class RaiseInTensorBranch(Check):
+    code = "TFF306"
+    name = "raise-in-tensor-branch"
+    severity = "error"
+    summary = "`raise` under an `if` on a tensor: AutoGraph traces both branches, so it raises for every input."
+    node_types = (cst.If,)
+
+    def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:
+        if not ctx.autograph or not ctx.is_tensor(node.test):
+            return  # a Python test picks one branch; without AutoGraph TFF202 reports the `if`
+        branches = [node.body]
+        if isinstance(node.orelse, cst.Else):
+            branches.append(node.orelse.body)
+        for branch in branches:
+            for statement in branch.body if isinstance(branch, cst.IndentedBlock) else ():
+                raised = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+                if isinstance(raised, cst.Raise):
+                    yield Report(
+                        raised,
+                        "this `raise` is under an `if` on a tensor: AutoGraph turns the `if` into `tf.cond` and "
+                        "traces both branches, so it raises while tracing, for every input, valid ones too; check "
+                        "with `tf.debugging.assert_*` (or `tf.debugging.Assert`) instead",
+                    )
