@@ -280,12 +280,12 @@ def test_mutated_default_of_a_wrapped_function(tmp_path):
             y = -x
         return y
         """,
-        # the other branch leaves
+        # the other branch leaves (a `raise` there would be TFF306: both branches are traced)
         """
         if tf.reduce_sum(x) > 0:
             y = x * 2
         else:
-            raise ValueError("negative")
+            return -x
         return y
         """,
         # a Python condition (a parameter with a default)

@@ -238,3 +238,29 @@ def test_raise_under_a_tensor_if_raises_for_every_input():
     with pytest.raises(ValueError, match="not positive"):
         positive(tf.ones([2]))  # all positive
     assert checked(tf.ones([2])).numpy().tolist() == [1.0, 1.0]  # a Python test picks one branch
+
+
+def test_range_of_len_of_an_unknown_dimension_is_a_graph_loop():
+    """TFF301: `for i in range(len(ys))` with ys of unknown length is a tf.while_loop under AutoGraph."""
+    lengths = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2])])
+    def rows(ys):
+        kept = []
+        for i in range(len(ys)):
+            kept.append(ys[i] * 2.0)
+        lengths.append(len(kept))
+        return tf.stack(kept)
+
+    with pytest.raises(Exception):  # the list holds the loop body's tensor: stacking it fails
+        rows(tf.ones([3, 2]))
+    assert lengths in ([], [1])  # grown once, while tracing, if at all
+
+    @tf.function(input_signature=[tf.TensorSpec([3, 2])])
+    def known(ys):
+        kept = []
+        for i in range(len(ys)):
+            kept.append(ys[i] * 2.0)
+        return tf.stack(kept)
+
+    assert known(tf.ones([3, 2])).shape == (3, 2)  # a static length: a Python loop, unrolled

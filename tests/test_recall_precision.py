@@ -30,6 +30,16 @@ def marked(source: str) -> list[tuple[str, int]]:
 
 
 REPORTED = {
+    "list-grown-in-range-of-len-of-an-unknown-dimension": """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2])])
+        def rows(ys):
+            kept = []
+            for i in range(len(ys)):
+                kept.append(ys[i] * 2.0)  # TFF301
+            return tf.stack(kept)
+    """,
     "method-of-a-top-level-instance-makes-a-tf-function-per-call": """
         import tensorflow as tf
 
@@ -236,6 +246,27 @@ REPORTED = {
 }
 
 QUIET = {
+    "list-grown-in-range-of-len-of-a-known-dimension": """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([3, 2])])
+        def rows(ys):
+            kept = []
+            for i in range(len(ys)):
+                kept.append(ys[i] * 2.0)
+            return tf.stack(kept)
+    """,
+    "list-grown-in-range-of-len-of-a-python-list": """
+        import tensorflow as tf
+
+        @tf.function
+        def total(x):
+            weights = [0.5, 1.0, 2.0]
+            parts = []
+            for i in range(len(weights)):
+                parts.append(x * weights[i])
+            return tf.add_n(parts)
+    """,
     "method-of-a-top-level-instance-reuses-its-tf-function": """
         import tensorflow as tf
 

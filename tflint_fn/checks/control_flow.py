@@ -36,6 +36,9 @@ def tensor_loop(loop: cst.CSTNode, ctx: CheckContext) -> bool:
     if isinstance(loop, cst.For):
         if isinstance(loop.iter, cst.Call) and ctx.qualified(loop.iter.func) == "tensorflow.range":
             return True
+        if isinstance(loop.iter, cst.Call) and ctx.qualified(loop.iter.func) == "range":
+            # AutoGraph makes `range()` of a tensor (`len()` of an unknown dimension) a `tf.range`.
+            return any(ctx.taint(arg.value).level == TENSOR for arg in loop.iter.args)
         return ctx.taint(loop.iter).level == TENSOR
     if isinstance(loop, cst.While):
         return ctx.taint(loop.test).level == TENSOR

@@ -485,6 +485,9 @@ class FunctionWalker:
                 args.append(value)
         if isinstance(target, External):
             self._record_callbacks(node, target.qualified)
+            if target.qualified == "len" and self._unknown_length(node):
+                # AutoGraph makes it `tf.shape(x)[0]`: a tensor, and `range()` of it a graph loop.
+                return A_TENSOR
             return self._external_result(target.qualified, args)
         if target is not None:
             callee = self.resolver.function_of(target, self.function)
@@ -499,6 +502,13 @@ class FunctionWalker:
         if receiver is not None:
             return self._method_result(func.attr.value, receiver, arguments, _origin(func.value))
         return MAYBE_TENSOR if any(a.level >= MAYBE for a in arguments) else PYTHON
+
+    def _unknown_length(self, node: cst.Call) -> bool:
+        """``len(x)`` of a tensor whose first dimension is unknown while tracing (``TensorSpec([None, ...])``)."""
+        if len(node.args) != 1 or not isinstance(node.args[0].value, cst.Name):
+            return False
+        name = node.args[0].value.value
+        return self.taint(node.args[0].value).level == TENSOR and 0 in self.unknown_dims.get(name, ())
 
     def _external_result(self, qualified: str, args: list[Taint]) -> Taint:
         if "." not in qualified:  # a builtin
