@@ -55,6 +55,8 @@ async def measure(lines: int, changes: int, debounce: int) -> list[float]:
 
     text, expected = traced_module(lines)
     root = Path(tempfile.mkdtemp(prefix="tflint-fn-lsp-"))
+    # A project of its own: the buffer is checked in its project, as in an editor.
+    (root / "pyproject.toml").write_text("[tool.tflint-fn]\n")
     uri = (root / "model.py").as_uri()
     arrived: dict[int, float] = {}
     event = asyncio.Event()
@@ -76,7 +78,8 @@ async def measure(lines: int, changes: int, debounce: int) -> list[float]:
     await client.start_io(sys.executable, "-m", "tflint_fn", "server", cwd=str(root))
     await client.initialize_async(lsp.InitializeParams(
         capabilities=lsp.ClientCapabilities(), root_uri=root.as_uri(),
-        workspace_folders=[lsp.WorkspaceFolder(root.as_uri(), root.name)], initialization_options={"debounce": debounce}))
+        workspace_folders=[lsp.WorkspaceFolder(root.as_uri(), root.name)],
+        initialization_options={"debounce": debounce}))
     client.initialized(lsp.InitializedParams())
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text)))
     await wait_for(1)

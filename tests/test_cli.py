@@ -34,11 +34,12 @@ def test_text_output_and_exit_code_1(project):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "bad.py:6:5: TFF101 [print-in-graph] `print` shows a symbolic tensor, not its value, "
+        "bad.py:6:5: TFF101 [print-in-graph] [*] `print` shows a symbolic tensor, not its value, "
         "and runs only while the function is traced; use `tf.print`"
     )
-    assert lines[1].startswith("bad.py:7:12: TFF201 [numpy-method-in-graph]")
-    assert lines[-1] == "Found 2 findings (2 errors) in 1 file."
+    assert lines[1].startswith("bad.py:7:12: TFF201 [numpy-method-in-graph] `.numpy()`")  # unsafe fix: no [*]
+    assert lines[-2] == "Found 2 findings (2 errors) in 1 file."
+    assert lines[-1] == "[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
 
 
 def test_clean_exit_code_0(project):
@@ -64,9 +65,11 @@ def test_json_matches_schema_and_contract(project):
     assert first["end"] == {"line": 6, "column": 13}
     assert first["function"] == "step"
     assert first["context"] == {"kind": "tf.function", "chain": [{"function": "step", "path": "bad.py", "line": 5}]}
-    assert first["fix"]["applicability"] == "unsafe"
+    assert first["fix"]["applicability"] == "safe"
     assert first["fix"]["edits"] == [
-        {"start": {"line": 6, "column": 5}, "end": {"line": 6, "column": 10}, "content": "tf.print"}
+        {"start": {"line": 2, "column": 1}, "end": {"line": 2, "column": 1}, "content": "import sys\n"},
+        {"start": {"line": 6, "column": 5}, "end": {"line": 6, "column": 10}, "content": "tf.print"},
+        {"start": {"line": 6, "column": 12}, "end": {"line": 6, "column": 12}, "content": ", output_stream=sys.stdout"},
     ]
     assert "dynamic" not in first
 

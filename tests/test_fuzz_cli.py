@@ -364,6 +364,8 @@ def check_outcome(args, code, stdout, stderr) -> None:
     if code == 2:
         assert stderr.strip(), "exit 2 without a message: " + shown
     writes_elsewhere = {"--output-file", "--show-settings", "--help", "-h", "--version"} & set(args)
+    # --diff prints a diff, --fix-only and --add-noqa print nothing, --fix on stdin prints the fixed source
+    writes_elsewhere = writes_elsewhere or {"--diff", "--fix-only", "--add-noqa"} & set(args) or {"--fix", "-"} <= set(args)
     if code in (0, 1) and not writes_elsewhere and args[:1] not in (["rule"], ["clean"]):
         formats = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format" and args[i + 1] in CHOICES["--format"]]
         output_format = formats[-1] if formats else "text"

@@ -6,6 +6,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage or internal error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -70,15 +71,26 @@ def cli() -> None:
                    "tracing workers (default 1).")
 @click.option("--examples", "examples_path", type=click.Path(dir_okay=False),
               help="With --dynamic: the examples module (overrides `dynamic.examples`).")
+@click.option("--fix/--no-fix", "fix", default=None, help="Apply the fixes and write the files (config: `fix`).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None,
+              help="Also apply unsafe fixes with --fix (config: `unsafe-fixes`).")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes; report nothing that remains (exit 0).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a diff of what --fix would change, write nothing (exit 1 when there is one).")
+@click.option("--show-fixes", is_flag=True, help="With --fix, --fix-only or --diff: list the fixes per file and rule.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to the line of every finding (merged with one there).")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a fix was applied.")
 def check(
     paths, output_format, select, ignore, extend_select, show_context, show_source, statistics, quiet,
     exit_zero, output_file, config_path, stdin_filename, force_exclude, show_suppressed,
     report_unused_suppressions, show_settings, no_cache, no_project_context, dynamic, jobs, examples_path,
+    fix, unsafe_fixes, fix_only, show_diff, show_fixes, add_noqa, exit_non_zero_on_fix,
 ) -> None:
     """Check Python files and directories (default: the current directory)."""
     from tflint_fn import config as config_module
     from tflint_fn.dynamic import DynamicError
     from tflint_fn.engine import run
+    from tflint_fn.fixes import command as fix_command
     from tflint_fn.reporters import reporter
     from tflint_fn.reporters.json import statistics_document
     from tflint_fn.reporters.text import render_statistics_text
@@ -104,17 +116,16 @@ def check(
         _fail(f"--jobs {jobs}: give a positive number of processes")
     if dynamic and stdin is not None:
         _fail("--dynamic cannot check stdin: the worker imports modules from files")
+    if dynamic and (fix or fix_only or show_diff or add_noqa):
+        _fail("--fix, --fix-only, --diff and --add-noqa cannot be combined with --dynamic")
+    if add_noqa and stdin is not None:
+        _fail("--add-noqa writes files; it cannot take stdin (`-`)")
     try:
-        forced = None
-        if config_path is not None:
-            forced = Path(config_path).absolute()
-            if not forced.is_file():
-                _fail(f"--config {config_path}: no such file")
         extend = _split(extend_select) or []
         if report_unused_suppressions:
             extend.append("TFF002")
-        resolver = config_module.SettingsResolver(
-            forced, select=_split(select), ignore=_split(ignore), extend_select=extend
+        resolver = config_module.command_line_resolver(
+            config_path, cwd, select=_split(select), ignore=_split(ignore), extend_select=extend
         )
         anchor = cwd / (stdin_filename if stdin is not None else paths[0])
         if show_settings and stdin is None and not anchor.exists():
@@ -123,6 +134,27 @@ def check(
         if show_settings:
             click.echo(config_module.describe(settings), nl=False)
             return
+        mode = None if dynamic else fix_command.choose_mode(fix, fix_only, show_diff, add_noqa, settings)
+        unsafe = unsafe_fixes if unsafe_fixes is not None else settings.unsafe_fixes
+        if mode is not None:
+            def lint(overlay):
+                given = stdin
+                if stdin is not None:  # the buffer, fixed in the rounds before
+                    given = (stdin[0], overlay.get(Path(os.path.abspath(cwd / stdin[0])), stdin[1]))
+                return run(
+                    paths, settings, cwd, stdin=given, resolver=resolver, force_exclude=force_exclude, jobs=jobs,
+                    project_context=settings.project_context and not no_project_context, overlay=overlay,
+                )
+
+            fixed = fix_command.run_mode(
+                mode, lint, cwd, resolver.for_path, unsafe, stdin, show_fixes, output_format == "text" and not statistics,
+            )
+            for line in fixed.stderr:
+                click.echo(line, err=True)
+            result = fixed.result
+            if result is None:  # --fix-only, --diff, --add-noqa: nothing more to report
+                _write_stdout(fixed.stdout)
+                sys.exit(fixed.exit_code)
         if dynamic:
             # Settings first: a bad `dynamic` table is reported with or without TensorFlow.
             from tflint_fn.dynamic import runner as dynamic_runner
@@ -133,14 +165,15 @@ def check(
             )
             if not dynamic_runner.tensorflow_available():
                 _fail(f"--dynamic needs TensorFlow, from the `dynamic` extra: {dynamic_runner.INSTALL_HINT}")
-        result = run(
-            paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
-            cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
-            jobs=None if dynamic else jobs, project_context=settings.project_context and not no_project_context,
-        )
+        if mode is None:
+            result = run(
+                paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
+                cache_root=None if no_cache or dynamic else (settings.root or cwd), collect_targets=dynamic,
+                jobs=None if dynamic else jobs, project_context=settings.project_context and not no_project_context,
+            )
         if dynamic:
             result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)
-    except (config_module.ConfigError, DiscoveryError, DynamicError) as error:
+    except (config_module.ConfigError, DiscoveryError, DynamicError, fix_command.FixError) as error:
         _fail(str(error))
     if result.cache_refused is not None:
         _warn(f"not using the cache: {result.cache_refused}")
@@ -153,8 +186,18 @@ def check(
             output = render_statistics_text(result)
     else:
         output = reporter(output_format)(
-            result, show_context=show_context, show_source=show_source, quiet=quiet, show_suppressed=show_suppressed
+            result, show_context=show_context, show_source=show_source, quiet=quiet, show_suppressed=show_suppressed,
+            unsafe_fixes=unsafe,
         )
+    if mode is not None:  # --fix: what was fixed, after the report of what remains
+        if fixed.stdout_bytes is not None:  # stdin: the fixed source on stdout, the report on stderr
+            click.echo(output, nl=False, err=True)
+            output = ""
+            sys.stdout.flush()
+            sys.stdout.buffer.write(fixed.stdout_bytes)
+            sys.stdout.flush()
+        elif not quiet:
+            output += fixed.stdout
     if output_file:
         try:
             # Text output names files by their bytes, undecodable ones included.
@@ -163,6 +206,10 @@ def check(
             _fail(f"--output-file {output_file}: {error.strerror or error}")
     else:
         _write_stdout(output)
+    if mode is not None and fixed.exit_code is not None:
+        sys.exit(fixed.exit_code)
+    if mode is not None and exit_non_zero_on_fix and fixed.fixed:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero or not result.findings else EXIT_FINDINGS)
 
 
@@ -192,7 +239,7 @@ def _write_stdout(output: str) -> None:
 def rule(code, list_all, output_format) -> None:
     """Show a rule's documentation (by code or name), or list all rules."""
     from tflint_fn.checks import RULES, lookup
-    from tflint_fn.reporters.rule_docs import doc_path
+    from tflint_fn.reporters.rule_docs import doc_path, page
 
     if list_all or code is None:
         rules = sorted(RULES.values(), key=lambda r: r.code)
@@ -210,7 +257,18 @@ def rule(code, list_all, output_format) -> None:
     if output_format == "json":
         click.echo(json.dumps({**_rule_json(info), "documentation": text}, indent=2))
     else:
-        click.echo(text or f"{info.code} {info.name}: {info.summary}")
+        click.echo(page(info))
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Speak LSP on stdin/stdout (the default and only transport).")
+def server(stdio) -> None:
+    """Run the language server (LSP over stdio) for editors; needs the `lsp` extra."""
+    from tflint_fn import server as language_server
+
+    if not language_server.available():
+        _fail(f"`tflint-fn server` needs pygls 2 (the `lsp` extra): {language_server.INSTALL_HINT}")
+    language_server.serve()
 
 
 @cli.command()

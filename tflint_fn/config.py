@@ -25,7 +25,8 @@ class ConfigError(Exception):
     """Bad configuration: reported as a usage error (exit 2)."""
 
 
-_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "graph-decorators")
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "graph-decorators", "fixable", "unfixable")
+_FIX_FLAGS = ("fix", "unsafe-fixes")  # --fix, --unsafe-fixes on every run
 MAX_SECONDS = 86400  # a day: a longer limit is a typo (and overflows the timers)
 MAX_MEGABYTES = 1 << 23  # 8 TiB: more does not fit the address-space limit
 
@@ -76,7 +77,7 @@ def dynamic_problem(key: str, value) -> str | None:
     else:
         shown = _quoted(value) if isinstance(value, str) else _type_name(value)
     return f"`dynamic.{key}` must be {expected}, not {shown}"
-KNOWN_KEYS = frozenset(_LIST_KEYS) | {"per-file-ignores", "dynamic", "project-context"}
+KNOWN_KEYS = frozenset(_LIST_KEYS) | frozenset(_FIX_FLAGS) | {"per-file-ignores", "dynamic", "project-context"}
 
 
 @dataclass
@@ -91,6 +92,10 @@ class FileConfig:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     dynamic: dict = field(default_factory=dict)
     project_context: bool = True
+    fix: bool | None = None
+    unsafe_fixes: bool | None = None
+    fixable: list[str] | None = None
+    unfixable: list[str] = field(default_factory=list)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -185,6 +190,10 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
             if key in ("exclude", "extend-exclude"):
                 for pattern in value:
                     _check_pattern(pattern, f"{where}: `{key}`")
+        elif key in _FIX_FLAGS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `{key}` must be true or false, not {_type_name(value)}")
+            setattr(config, key.replace("-", "_"), value)
         elif key == "project-context":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: `project-context` must be true or false, not {_type_name(value)}")
@@ -207,7 +216,7 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
                 if problem is not None:
                     raise ConfigError(f"{where}: {problem}")
             config.dynamic = dict(value)
-    for key in ("select", "ignore", "extend_select"):
+    for key in ("select", "ignore", "extend_select", "fixable", "unfixable"):
         for selector in getattr(config, key) or []:
             expand_selector(selector, where)
     for codes in config.per_file_ignores.values():
@@ -257,6 +266,9 @@ class Settings:
     dynamic: dict = field(default_factory=dict)
     root: Path | None = None  # patterns are relative to this (the config's folder)
     project_context: bool = True  # files named one by one are checked in their whole project
+    fix: bool = False  # `fix = true`: apply the safe fixes, as --fix
+    unsafe_fixes: bool = False
+    fixable: frozenset[str] = frozenset(RULES)  # `fixable` minus `unfixable`
 
     def relative(self, path: Path) -> str:
         base = self.root or Path.cwd()
@@ -300,6 +312,22 @@ class SettingsResolver:
         return self._config_of_dir[directory]
 
 
+def command_line_resolver(
+    config_path: str | None, cwd: Path, select=None, ignore=None, extend_select=None
+) -> SettingsResolver:
+    """The resolver for ``--config``, ``--select``, ``--ignore``, ``--extend-select``.
+
+    ``tflint-fn`` builds it from its flags and the language server from the
+    client's settings, so a buffer is configured as ``--stdin-filename`` would.
+    """
+    forced = None
+    if config_path is not None:
+        forced = (cwd / config_path).absolute()
+        if not forced.is_file():
+            raise ConfigError(f"--config {config_path}: no such file")
+    return SettingsResolver(forced, select=select, ignore=ignore, extend_select=list(extend_select or []))
+
+
 def _selected(selectors: list[str]) -> frozenset[str]:
     """Codes selected; an opt-in rule only when named by its own code or name."""
     codes: frozenset[str] = frozenset()
@@ -325,6 +353,8 @@ def describe(settings: Settings) -> str:
     lines.append("graph-decorators: " + (", ".join(sorted(settings.graph_decorators)) or "(none)"))
     lines.append(f"dynamic: {settings.dynamic or '(defaults)'}")
     lines.append(f"project-context: {'true' if settings.project_context else 'false'}")
+    lines.append(f"fix: {str(settings.fix).lower()}; unsafe-fixes: {str(settings.unsafe_fixes).lower()}")
+    lines.append("unfixable: " + (", ".join(sorted(set(RULES) - settings.fixable)) or "(none)"))
     return "\n".join(lines) + "\n"
 
 
@@ -359,4 +389,8 @@ def resolve_settings(
         sorted(file_config.per_file_ignores.items()),
         dict(file_config.dynamic),
         project_context=file_config.project_context,
+        fix=bool(file_config.fix),
+        unsafe_fixes=bool(file_config.unsafe_fixes),
+        fixable=expand_all(file_config.fixable if file_config.fixable is not None else ["ALL"])
+        - expand_all(file_config.unfixable),
     )

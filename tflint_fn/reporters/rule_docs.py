@@ -19,6 +19,13 @@ def doc_path(code: str) -> Path:
     return rules_dir() / f"{code}.md"
 
 
+def page(info) -> str:
+    """A rule's page, as `tflint-fn rule CODE` prints it (its one-line summary when the page is missing)."""
+    path = doc_path(info.code)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return text or f"{info.code} {info.name}: {info.summary}"
+
+
 @dataclass(frozen=True)
 class Example:
     kind: str  # "bad" | "good"

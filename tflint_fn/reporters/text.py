@@ -13,23 +13,46 @@ def render_text(
     show_source: bool = False,
     quiet: bool = False,
     show_suppressed: bool = False,
+    unsafe_fixes: bool = False,
     **_: object,
 ) -> str:
     lines = []
     for finding in result.findings:
-        lines.extend(_finding_lines(finding, result, show_context, show_source))
+        lines.extend(_finding_lines(finding, result, show_context, show_source, unsafe_fixes=unsafe_fixes))
     if show_suppressed:
         for finding in result.suppressed:
             lines.extend(_finding_lines(finding, result, show_context, show_source, suffix=" (suppressed)"))
     if not quiet:
         lines.append(_summary(result))
+        fixable = fixable_summary(result.findings, unsafe_fixes)
+        if fixable:
+            lines.append(fixable)
     return "".join(line + "\n" for line in lines)
 
 
-def _finding_lines(finding: Finding, result: Result, show_context: bool, show_source: bool, suffix: str = ""):
+def _applies(finding: Finding, unsafe_fixes: bool) -> bool:
+    return finding.fix is not None and (finding.fix.applicability == "safe" or unsafe_fixes)
+
+
+def fixable_summary(findings: list[Finding], unsafe_fixes: bool) -> str:
+    """``[*] 3 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).``"""
+    fixable = sum(1 for finding in findings if _applies(finding, unsafe_fixes))
+    hidden = sum(1 for finding in findings if finding.fix is not None and not _applies(finding, unsafe_fixes))
+    note = (
+        f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option"
+        if hidden else ""
+    )
+    if fixable:
+        return f"[*] {fixable} fixable with the `--fix` option" + (f" ({note})." if note else ".")
+    return f"No fixes available ({note})." if note else ""
+
+
+def _finding_lines(finding: Finding, result: Result, show_context: bool, show_source: bool, suffix: str = "",
+                   unsafe_fixes: bool = False):
     if finding.dynamic is not None:
         suffix = f" [{finding.dynamic['status']}: {finding.dynamic['evidence']}]{suffix}"
-    yield f"{finding.location()}: {finding.code} [{finding.name}] {finding.message}{suffix}"
+    marker = " [*]" if _applies(finding, unsafe_fixes) else ""
+    yield f"{finding.location()}: {finding.code} [{finding.name}]{marker} {finding.message}{suffix}"
     if show_context and finding.context is not None:
         yield f"    traced: {finding.context.describe()}"
     if show_source:

@@ -1,0 +1,605 @@
+"""The fix of each rule, built from a finding's node: which edit, and how safe.
+
+A builder gets the node the finding points at and the file's imports, and
+returns a ``Plan`` (text edits, ``safe`` or ``unsafe``, a message) or None when
+no correct edit exists for that spelling. Replacements reuse the text of the
+sub-expressions as written, so comments and line breaks inside them stay.
+
+Safe: the fixed code means what the original meant, for every input the
+original accepted (with TensorFlow 2.21, float and integer tensors compared
+against NumPy and ``math``). Unsafe: it may differ (another random stream,
+integer results of another dtype); applied only with ``--unsafe-fixes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from tflint_fn.fixes.units import Imports, Unit
+
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    unit: int  # index of the file's unit (a notebook's cell)
+    start: int  # offsets in the unit's text
+    end: int
+    content: str
+
+
+@dataclass
+class Plan:
+    code: str
+    applicability: str
+    message: str
+    edits: list[TextEdit] = field(default_factory=list)
+
+
+class FileFixer:
+    """Builds plans for the findings of one file."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        self.units = units
+        self.imports = Imports.of(units)
+
+    def unit_index(self, unit: Unit) -> int:
+        return next(index for index, candidate in enumerate(self.units) if candidate is unit)
+
+    def replace(self, unit: Unit, node: cst.CSTNode, content: str) -> TextEdit:
+        start, end = unit.span(node)
+        return TextEdit(self.unit_index(unit), start, end, content)
+
+    def insert(self, unit: Unit, offset: int, content: str) -> TextEdit:
+        return TextEdit(self.unit_index(unit), offset, offset, content)
+
+    def module_name(self, module: str, preferred: str) -> tuple[str, list[TextEdit]] | None:
+        """How to name ``module`` here: its alias, or ``preferred`` with a new import line."""
+        alias = self.imports.alias_of(module)
+        if alias is not None:
+            return alias, []
+        if preferred in self.imports.names or preferred in self.imports.bound or self.imports.anchor is None:
+            return None
+        unit, offset = self.imports.anchor
+        line = f"import {module}" if preferred == module else f"import {module} as {preferred}"
+        return preferred, [self.insert(unit, offset, line + unit.newline())]
+
+    def plan(self, code: str, unit: Unit, nodes: list[cst.CSTNode]) -> Plan | None:
+        builder = BUILDERS.get(code)
+        if builder is None:
+            return None
+        for node in nodes:
+            plan = builder(self, unit, node)
+            if plan is not None:
+                plan.code = code
+                return plan
+        return None
+
+
+def _positional(call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The positional arguments, or None when a call has ``*args``/``**kwargs``."""
+    if any(arg.star for arg in call.args):
+        return None
+    return [arg.value for arg in call.args if arg.keyword is None]
+
+
+def _keywords(call: cst.Call) -> dict[str, cst.BaseExpression]:
+    return {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+
+
+def _positional_first(call: cst.Call) -> bool:
+    """No positional argument after a keyword (``f(a, k=1)``, never ``f(k=1, *a)``)."""
+    seen_keyword = False
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            seen_keyword = True
+        elif seen_keyword:
+            return False
+    return True
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+# --- TFF101 print -> tf.print -------------------------------------------------
+
+def _embeds_text_of_value(node: cst.BaseExpression) -> bool:
+    """An argument that turns a value into text while tracing: f-string, ``%``, ``.format``, ``str()``."""
+    if isinstance(node, cst.FormattedString):
+        return any(isinstance(part, cst.FormattedStringExpression) for part in node.parts)
+    if isinstance(node, cst.ConcatenatedString):
+        return _embeds_text_of_value(node.left) or _embeds_text_of_value(node.right)
+    if isinstance(node, cst.BinaryOperation):
+        return isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) or (
+            isinstance(node.operator, cst.Add) and (_embeds_text_of_value(node.left) or _embeds_text_of_value(node.right))
+        )
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in ("str", "repr", "format"):
+            return True
+        return isinstance(func, cst.Attribute) and func.attr.value == "format"
+    return False
+
+
+def fix_print(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) or node.func.value != "print":
+        return None
+    if any(arg.star == "**" for arg in node.args) or not _positional_first(node):
+        return None
+    keywords = _keywords(node)
+    if set(keywords) - {"sep", "end", "file"}:
+        return None  # `flush=`: tf.print has no such argument
+    if any(_embeds_text_of_value(arg.value) for arg in node.args if arg.keyword is None):
+        return None  # the text is made at trace time: tf.print would print the symbolic tensor too
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    stream = keywords.get("file")
+    if stream is not None:
+        target = fixer.imports.qualified(stream)
+        if target not in ("sys.stdout", "sys.stderr"):
+            return None  # a file object: tf.print writes to a stream or a `file://` path only
+        keyword_arg = next(arg for arg in node.args if arg.keyword is not None and arg.keyword.value == "file")
+        edits.append(fixer.replace(unit, keyword_arg.keyword, "output_stream"))
+        where = target
+    else:
+        sys_name = fixer.module_name("sys", "sys")
+        if sys_name is None:
+            return None
+        name, import_edits = sys_name
+        edits.extend(import_edits)
+        stream_text = f"output_stream={name}.stdout"
+        if node.args:
+            _, last_end = unit.span(node.args[-1].value)
+            edits.append(fixer.insert(unit, last_end, ", " + stream_text))
+        else:
+            _, call_end = unit.span(node)
+            edits.append(fixer.insert(unit, call_end - 1, stream_text))  # before `)`
+        where = "sys.stdout"
+    edits.insert(0, fixer.replace(unit, node.func, f"{tf_name}.print"))
+    return Plan("", SAFE, f"Replace `print` with `tf.print` (same arguments, `sep` and `end`; to `{where}` as before)", edits)
+
+
+# --- TFF203 NumPy -> TensorFlow ------------------------------------------------
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A NumPy function's TensorFlow twin, checked with TensorFlow 2.21."""
+
+    tf: str  # under the `tf` alias: `reduce_mean`, `math.log`
+    positional: tuple[str, ...]  # NumPy's positional parameters accepted, in order (the same order in TF)
+    keywords: dict = field(default_factory=dict)  # NumPy keyword -> TF keyword
+    required: tuple[str, ...] = ()  # NumPy parameters that must be given (`argmax` without `axis` flattens)
+    add: str = ""  # an argument TF needs and NumPy defaults (`axis=0` for `concat`)
+    min_positional: int = 1
+    unsafe: str = ""  # why the fix is unsafe ("" = safe)
+
+
+_REDUCE = {"axis": "axis", "keepdims": "keepdims"}
+_NAN_INDEX = "with NaN values NumPy returns the first NaN's index, TensorFlow another"
+_INT_ACCUMULATES = "on integer tensors NumPy accumulates in int64, TensorFlow in the tensor's dtype"
+
+NUMPY_EQUIVALENTS: dict[str, Equivalent] = {
+    "mean": Equivalent("reduce_mean", ("a", "axis"), _REDUCE,
+                       unsafe="on integer tensors NumPy returns the float64 mean, `tf.reduce_mean` an integer"),
+    "average": Equivalent("reduce_mean", ("a", "axis"), {"axis": "axis"},
+                          unsafe="on integer tensors NumPy returns the float64 mean, `tf.reduce_mean` an integer"),
+    "sum": Equivalent("reduce_sum", ("a", "axis"), _REDUCE, unsafe=_INT_ACCUMULATES),
+    "prod": Equivalent("reduce_prod", ("a", "axis"), _REDUCE, unsafe=_INT_ACCUMULATES),
+    "max": Equivalent("reduce_max", ("a", "axis"), _REDUCE),
+    "amax": Equivalent("reduce_max", ("a", "axis"), _REDUCE),
+    "min": Equivalent("reduce_min", ("a", "axis"), _REDUCE),
+    "amin": Equivalent("reduce_min", ("a", "axis"), _REDUCE),
+    "std": Equivalent("math.reduce_std", ("a", "axis"), _REDUCE),
+    "var": Equivalent("math.reduce_variance", ("a", "axis"), _REDUCE),
+    "square": Equivalent("square", ("x",)),
+    "sqrt": Equivalent("sqrt", ("x",)),
+    "exp": Equivalent("exp", ("x",)),
+    "log": Equivalent("math.log", ("x",)),
+    "log1p": Equivalent("math.log1p", ("x",)),
+    "abs": Equivalent("abs", ("x",)),
+    "absolute": Equivalent("abs", ("x",)),
+    "negative": Equivalent("negative", ("x",)),
+    "sign": Equivalent("sign", ("x",)),
+    "tanh": Equivalent("tanh", ("x",)),
+    "sin": Equivalent("sin", ("x",)),
+    "cos": Equivalent("cos", ("x",)),
+    "floor": Equivalent("floor", ("x",)),
+    "ceil": Equivalent("math.ceil", ("x",)),
+    "maximum": Equivalent("maximum", ("x1", "x2"), min_positional=2),
+    "minimum": Equivalent("minimum", ("x1", "x2"), min_positional=2),
+    "power": Equivalent("pow", ("x1", "x2"), min_positional=2),
+    "matmul": Equivalent("linalg.matmul", ("x1", "x2"), min_positional=2),
+    "where": Equivalent("where", ("condition", "x", "y"), min_positional=3),
+    "clip": Equivalent("clip_by_value", ("a", "a_min", "a_max"), min_positional=3),
+    "concatenate": Equivalent("concat", ("arrays", "axis"), {"axis": "axis"}, add="axis=0"),
+    "stack": Equivalent("stack", ("arrays", "axis"), {"axis": "axis"}),
+    "reshape": Equivalent("reshape", ("a", "shape"), {"newshape": "shape", "shape": "shape"}, required=("shape",)),
+    "transpose": Equivalent("transpose", ("a", "axes"), {"axes": "perm"}),
+    "expand_dims": Equivalent("expand_dims", ("a", "axis"), {"axis": "axis"}, required=("axis",)),
+    "squeeze": Equivalent("squeeze", ("a", "axis"), {"axis": "axis"}),
+    "argmax": Equivalent("argmax", ("a", "axis"), {"axis": "axis"}, required=("axis",), unsafe=_NAN_INDEX),
+    "argmin": Equivalent("argmin", ("a", "axis"), {"axis": "axis"}, required=("axis",), unsafe=_NAN_INDEX),
+    "cumsum": Equivalent("cumsum", ("a", "axis"), {"axis": "axis"}, required=("axis",), unsafe=_INT_ACCUMULATES),
+    "zeros_like": Equivalent("zeros_like", ("a",)),
+    "ones_like": Equivalent("ones_like", ("a",)),
+}
+
+
+def fix_numpy(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Call):
+        return None
+    qualified = fixer.imports.qualified(node.func)
+    if qualified is None or not qualified.startswith("numpy.") or qualified.count(".") != 1:
+        return None
+    name = qualified.split(".")[1]
+    equivalent = NUMPY_EQUIVALENTS.get(name)
+    positional = _positional(node)
+    if equivalent is None or positional is None or not _positional_first(node):
+        return None
+    keywords = _keywords(node)
+    if len(positional) > len(equivalent.positional) or len(positional) < equivalent.min_positional:
+        return None
+    if set(keywords) - set(equivalent.keywords):
+        return None  # `dtype=`, `out=`, `ddof=`, `order=`, `where=`: no exact TF twin
+    given = set(equivalent.positional[: len(positional)]) | {
+        numpy_name for numpy_name in keywords if numpy_name in equivalent.keywords
+    }
+    given |= {equivalent.keywords[k] for k in keywords}
+    if any(required not in given for required in equivalent.required):
+        return None
+    if any(_is_none(value) for value in positional[1:]) or any(_is_none(value) for value in keywords.values()):
+        return None  # `axis=None` flattens in NumPy; `clip(x, None, 1)` has no TF spelling
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    edits.append(fixer.replace(unit, node.func, f"{tf_name}.{equivalent.tf}"))
+    for arg in node.args:
+        if arg.keyword is not None and equivalent.keywords[arg.keyword.value] != arg.keyword.value:
+            edits.append(fixer.replace(unit, arg.keyword, equivalent.keywords[arg.keyword.value]))
+    if equivalent.add and len(positional) < 2 and "axis" not in keywords:
+        _, last_end = unit.span(node.args[-1].value)
+        edits.append(fixer.insert(unit, last_end, ", " + equivalent.add))
+    applicability = UNSAFE if equivalent.unsafe else SAFE
+    why = f" (unsafe: {equivalent.unsafe})" if equivalent.unsafe else ""
+    return Plan("", applicability, f"Replace `np.{name}` with `tf.{equivalent.tf}`{why}", edits)
+
+
+# --- TFF204 math -> tf.math ------------------------------------------------------
+
+# math function -> (tf.math function, number of arguments, why unsafe or "")
+MATH_EQUIVALENTS: dict[str, tuple[str, int, str]] = {
+    **{name: (name, 1, "") for name in (
+        "sqrt", "exp", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan",
+        "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma",
+    )},
+    "log": ("log", 1, ""),
+    "fabs": ("abs", 1, ""),
+    "isnan": ("is_nan", 1, ""),
+    "isinf": ("is_inf", 1, ""),
+    "isfinite": ("is_finite", 1, ""),
+    "atan2": ("atan2", 2, ""),
+    "pow": ("pow", 2, ""),
+    "floor": ("floor", 1, "`math.floor` returns an int, `tf.math.floor` a float tensor"),
+    "ceil": ("ceil", 1, "`math.ceil` returns an int, `tf.math.ceil` a float tensor"),
+}
+
+
+def fix_math(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Call):
+        return None
+    qualified = fixer.imports.qualified(node.func)
+    if qualified is None or not qualified.startswith("math.") or qualified.count(".") != 1:
+        return None
+    name = qualified.split(".")[1]
+    entry = MATH_EQUIVALENTS.get(name)
+    positional = _positional(node)
+    if entry is None or positional is None or _keywords(node) or len(positional) != entry[1]:
+        return None  # `math.log(x, base)`: no one-op twin
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    edits.append(fixer.replace(unit, node.func, f"{tf_name}.math.{entry[0]}"))
+    why = f" (unsafe: {entry[2]})" if entry[2] else ""
+    return Plan("", UNSAFE if entry[2] else SAFE, f"Replace `math.{name}` with `tf.math.{entry[0]}`{why}", edits)
+
+
+# --- TFF104 clocks and randomness --------------------------------------------------
+
+_CLOCKS = {
+    "time.time": "",
+    "time.perf_counter": "`tf.timestamp()` counts from the epoch, `time.perf_counter()` from an arbitrary point",
+    "time.monotonic": "`tf.timestamp()` counts from the epoch, `time.monotonic()` from an arbitrary point",
+}
+_RNG_UNSAFE = "another random stream, and float32 where Python and NumPy give float64"
+
+
+def _shape_text(unit: Unit, node: cst.BaseExpression | None) -> str | None:
+    if node is None:
+        return "[]"
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return unit.code(node)
+    if isinstance(node, cst.Integer):
+        return f"[{unit.code(node)}]"
+    return None  # a name may hold an int or a tuple: tf.random needs a shape
+
+
+def fix_trace_time_value(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Call):
+        return None
+    qualified = fixer.imports.qualified(node.func)
+    positional = _positional(node)
+    if qualified is None or positional is None or not _positional_first(node):
+        return None
+    keywords = _keywords(node)
+    if _needs_a_python_value(fixer, unit, node):
+        return None  # `tf.constant(np.random.randn(2, 2))`: a tensor there raises TypeError
+    if qualified in _CLOCKS:
+        if node.args:
+            return None
+        tf = fixer.module_name("tensorflow", "tf")
+        if tf is None:
+            return None
+        tf_name, edits = tf
+        edits.append(fixer.replace(unit, node, f"{tf_name}.timestamp()"))
+        why = _CLOCKS[qualified]
+        return Plan("", UNSAFE if why else SAFE,
+                    f"Replace `{qualified}()` with `tf.timestamp()`" + (f" (unsafe: {why})" if why else ""), edits)
+    replacement = _random_replacement(unit, qualified, positional, keywords)
+    if replacement is None:
+        return None
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    function, arguments = replacement
+    edits.append(fixer.replace(unit, node, f"{tf_name}.random.{function}({', '.join(arguments)})"))
+    return Plan("", UNSAFE, f"Replace `{qualified}(...)` with `tf.random.{function}` (unsafe: {_RNG_UNSAFE})", edits)
+
+
+def _needs_a_python_value(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> bool:
+    """An argument of ``tf.constant`` or of a NumPy function, which take no symbolic tensor."""
+    parent = unit.parents.get(node)
+    call = unit.parents.get(parent) if isinstance(parent, cst.Arg) else None
+    if not isinstance(call, cst.Call):
+        return False
+    qualified = fixer.imports.qualified(call.func) or ""
+    return qualified == "tensorflow.constant" or qualified.startswith("numpy.")
+
+
+def _random_replacement(unit: Unit, qualified: str, positional, keywords) -> tuple[str, list[str]] | None:
+    texts = [unit.code(value) for value in positional]
+    if qualified == "random.random" and not positional and not keywords:
+        return "uniform", ["[]"]
+    if qualified == "random.uniform" and len(positional) == 2 and not keywords:
+        return "uniform", ["[]", *texts]
+    if qualified in ("random.gauss", "random.normalvariate") and len(positional) == 2 and not keywords:
+        return "normal", ["[]", *texts]
+    if qualified in ("numpy.random.rand", "numpy.random.randn") and not keywords:
+        if not all(isinstance(value, cst.Integer) for value in positional):
+            return None
+        return ("uniform" if qualified.endswith("rand") else "normal"), [f"[{', '.join(texts)}]"]
+    names = {"numpy.random.uniform": ("uniform", ("low", "high", "size")),
+             "numpy.random.normal": ("normal", ("loc", "scale", "size"))}.get(qualified)
+    if names is None or len(positional) > 3 or set(keywords) - set(names[1]):
+        return None
+    function, parameters = names
+    values = dict(zip(parameters, positional))
+    for key, value in keywords.items():
+        if key in values:
+            return None
+        values[key] = value
+    shape = _shape_text(unit, values.get("size"))
+    if shape is None:
+        return None
+    first, second = parameters[0], parameters[1]
+    arguments = [shape]
+    if first in values or second in values:
+        arguments.append(unit.code(values[first]) if first in values else "0.0")
+    if second in values:
+        arguments.append(unit.code(values[second]))
+    return function, arguments
+
+
+# --- TFF205 assert -> tf.debugging.Assert ----------------------------------------
+
+_BOOLEAN_REDUCTIONS = frozenset({
+    "tensorflow.reduce_all", "tensorflow.reduce_any", "tensorflow.math.reduce_all", "tensorflow.math.reduce_any",
+})
+
+
+def _quoted(text: str) -> str:
+    """A Python string literal of ``text``, in double quotes when it can be."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        literal = '"' + literal[1:-1].replace("\\'", "'") + '"'
+    return literal
+
+
+def fix_assert(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Assert):
+        return None
+    test = node.test
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and not isinstance(
+        test.comparisons[0].operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)
+    ):
+        condition = f"{tf_name}.reduce_all({unit.code(test)})"
+    elif isinstance(test, cst.Call) and fixer.imports.qualified(test.func) in _BOOLEAN_REDUCTIONS:
+        condition = unit.code(test)
+    else:
+        return None  # `assert x` (truth of a float tensor), `a and b`, chained comparisons: no exact twin
+    message = unit.code(node.msg) if node.msg is not None else _quoted(f"assert {unit.code(test)}")
+    edits.append(fixer.replace(unit, node, f"{tf_name}.debugging.Assert({condition}, [{message}])"))
+    return Plan("", SAFE, "Replace `assert` with `tf.debugging.Assert`, which checks the values on every call", edits)
+
+
+# --- TFF206 x.shape[i] -> tf.shape(x)[i] -------------------------------------------
+
+def _shape_subscript(node: cst.CSTNode) -> tuple[cst.BaseExpression, cst.Subscript] | None:
+    if (
+        isinstance(node, cst.Subscript)
+        and isinstance(node.value, cst.Attribute)
+        and node.value.attr.value == "shape"
+        and len(node.slice) == 1
+    ):
+        return node.value.value, node
+    return None
+
+
+def _whole_shape(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """``x.shape`` or ``x.get_shape()``: the tensor ``x``."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "shape":
+        return node.value
+    if (isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get_shape"):
+        return node.func.value
+    return None
+
+
+def fix_static_dim(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    whole = _whole_shape(node)
+    if whole is not None:  # a partly known TensorShape given as a shape argument
+        if not isinstance(whole, (cst.Name, cst.Attribute)):
+            return None
+        tf = fixer.module_name("tensorflow", "tf")
+        if tf is None:
+            return None
+        tf_name, edits = tf
+        edits.append(fixer.replace(unit, node, f"{tf_name}.shape({unit.code(whole)})"))
+        return Plan("", SAFE, "Replace the static shape with `tf.shape(x)`, known when the graph runs", edits)
+    found = _shape_subscript(node)
+    if found is None and isinstance(node, cst.Name):
+        found = _single_shape_assignment(unit, node)
+    if found is None:
+        return None
+    owner, subscript = found
+    if not isinstance(owner, (cst.Name, cst.Attribute)):
+        return None
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    index = unit.code(subscript.slice[0])
+    edits.append(fixer.replace(unit, node, f"{tf_name}.shape({unit.code(owner)})[{index}]"))
+    parent = unit.parents.get(node)
+    call = unit.parents.get(parent) if isinstance(parent, cst.Arg) else None
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "range":
+        return Plan("", UNSAFE, "Replace the static dimension with `tf.shape(x)[i]` (unsafe: `range` of a tensor "
+                    "works only where AutoGraph converts the loop)", edits)
+    if isinstance(parent, cst.AugAssign) or (
+        isinstance(parent, cst.BinaryOperation)
+        and not isinstance(parent.right if parent.left is node else parent.left, cst.Integer)
+    ):
+        return Plan("", UNSAFE, "Replace the static dimension with `tf.shape(x)[i]` (unsafe: an int32 tensor, "
+                    "so arithmetic with a float tensor needs a `tf.cast`)", edits)
+    return Plan("", SAFE, "Replace the static dimension with `tf.shape(x)[i]`, known when the graph runs", edits)
+
+
+_BINDERS = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)
+
+
+def _single_shape_assignment(unit: Unit, name: cst.Name):
+    """``n = x.shape[0]``, the only binding of ``n`` in the function, before this use."""
+    function = unit.parents.get(name)
+    while function is not None and not isinstance(function, (cst.FunctionDef, cst.Module)):
+        function = unit.parents.get(function)
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    found = []
+    bindings = 0
+    binding_lines: dict[str, list[int]] = {}  # name -> lines where the function binds it
+    for candidate in unit.positions:
+        if isinstance(candidate, _BINDERS) and _inside(unit, candidate, function):
+            target = getattr(candidate, "target", None) if not isinstance(candidate, cst.WithItem) else (
+                candidate.asname.name if candidate.asname else None)
+            for element in _names_in(target):
+                binding_lines.setdefault(element, []).append(unit.positions[candidate].start.line)
+                if element == name.value:
+                    bindings += 1
+                    parent = unit.parents.get(candidate)
+                    if isinstance(candidate, cst.AssignTarget) and isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                        found.append(_shape_subscript(parent.value))
+    if bindings != 1 or len(found) != 1 or found[0] is None:
+        return None
+    owner = found[0][0]
+    root = owner
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    read_at = unit.positions[found[0][1]].start.line
+    if not isinstance(root, cst.Name) or any(line >= read_at for line in binding_lines.get(root.value, ())):
+        return None  # the tensor's name is bound again after the shape is read: its shape may be another's
+    if read_at >= unit.positions[name].start.line:
+        return None
+    return found[0]
+
+
+def _inside(unit: Unit, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = unit.parents.get(node)
+    return False
+
+
+def _names_in(target) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _names_in(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names_in(target.value)
+    return []
+
+
+# --- TFF201 x.numpy() -> x (unsafe) ----------------------------------------------
+
+def fix_numpy_method(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not (
+        isinstance(node, cst.Call)
+        and not node.args
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "numpy"
+    ):
+        return None
+    if not _used_as_tensor(fixer, unit, node):
+        return None  # stored or passed on: what reads it later may need the NumPy value (a list of logs)
+    receiver = node.func.value
+    return Plan("", UNSAFE, "Remove `.numpy()`: use the tensor (unsafe: code after it may expect a NumPy array)",
+                [fixer.replace(unit, node, unit.code(receiver))])
+
+
+def _used_as_tensor(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> bool:
+    """Where a tensor serves as well: an operand, a comparison, a `tf` op's argument, `int()`/`float()`
+    (AutoGraph converts them), or the traced function's result."""
+    parent = unit.parents.get(node)
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.BinaryOperation, cst.UnaryOperation, cst.Return)):
+        return True
+    if isinstance(parent, cst.Arg):
+        call = unit.parents.get(parent)
+        if isinstance(call, cst.Call) and parent.keyword is None and not parent.star:
+            qualified = fixer.imports.qualified(call.func) or ""
+            builtin = isinstance(call.func, cst.Name) and call.func.value in ("int", "float") and call.func.value not in fixer.imports.bound
+            return builtin or qualified.startswith("tensorflow.")
+    return False
+
+
+BUILDERS = {
+    "TFF101": fix_print,
+    "TFF104": fix_trace_time_value,
+    "TFF201": fix_numpy_method,
+    "TFF203": fix_numpy,
+    "TFF204": fix_math,
+    "TFF205": fix_assert,
+    "TFF206": fix_static_dim,
+}
+FIXABLE_CODES = frozenset(BUILDERS)
