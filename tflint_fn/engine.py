@@ -66,6 +66,7 @@ def run(
     collect_targets: bool = False,
     jobs: int | None = None,
     project_context: bool = False,
+    fixes: bool = True,
     overlay: dict[Path, bytes] | None = None,
 ) -> Result:
     """Check ``paths`` (or, with ``stdin``, one buffer of bytes reported under a path).
@@ -135,10 +136,11 @@ def run(
     store = SummaryStore(cache_root) if cache is not None and cache.refused is None else None
     jobs = default_jobs() if jobs is None else jobs
     result = _analyze(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
-    result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
+    if fixes:
+        result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
     if store is not None:
         store.prune(keep=4 * len(files) + 1000)
-    if key is not None:
+    if key is not None and fixes:  # cached results carry their fixes
         cache.store(key, result.findings, result.suppressed, result.files)
     result.cache_refused = cache.refused if cache is not None else None
     return _given_only(result, context, files)
@@ -195,6 +197,11 @@ def _given_only(result: Result, context: ProjectContext | None, files) -> Result
     result.targets = [t for t in result.targets if t.path in shown]
     result.files = len(shown)
     return result
+
+
+def attach_fixes(findings: list[Finding], cwd: Path, settings_for, stdin=None) -> list[Finding]:
+    """The findings of a ``fixes=False`` run with their fixes, as a run with fixes gives them."""
+    return _with_fixes(findings, cwd, None, stdin, settings_for)
 
 
 def _with_fixes(findings: list[Finding], cwd: Path, overlay, stdin, settings_for) -> list[Finding]:

@@ -106,6 +106,21 @@ class Checked:
     lines: list[str]
     findings: list  # tflint_fn.findings.Finding
     diagnostics: list[lsp.Diagnostic]
+    # What the fixes need, attached only when code actions are asked for (not per keystroke).
+    where: tuple | None = None  # (path, cwd, options)
+    fixed: bool = False
+
+    def with_fixes(self) -> list:
+        if not self.fixed and self.where is not None:
+            from tflint_fn import engine
+
+            path, cwd, options = self.where
+            resolver, _settings_unused = _settings(path, cwd, options)
+            self.findings = engine.attach_fixes(
+                self.findings, cwd, resolver.for_path, stdin=(str(path), buffer_bytes(self.source))
+            )
+        self.fixed = True
+        return self.findings
 
 
 def check_buffer(path: Path, cwd: Path, data: bytes, options: Options):
@@ -118,7 +133,7 @@ def check_buffer(path: Path, cwd: Path, data: bytes, options: Options):
     server's threads make forking worker processes unsafe.
     """
     resolver, settings = _settings(path, cwd, options)
-    return _run(path, cwd, data, resolver, settings)
+    return _run(path, cwd, data, resolver, settings, fixes=False)  # fixes: when code actions are asked for
 
 
 def _settings(path: Path, cwd: Path, options: Options):
@@ -130,12 +145,12 @@ def _settings(path: Path, cwd: Path, options: Options):
     return resolver, resolver.for_path(path if path.exists() else cwd)
 
 
-def _run(path: Path, cwd: Path, data: bytes, resolver, settings, overlay=None):
+def _run(path: Path, cwd: Path, data: bytes, resolver, settings, overlay=None, fixes=True):
     from tflint_fn import engine
 
     return engine.run(
         ["-"], settings, cwd, stdin=(str(path), data), resolver=resolver, cache_root=settings.root or cwd,
-        jobs=1, project_context=settings.project_context, overlay=overlay,
+        jobs=1, project_context=settings.project_context, overlay=overlay, fixes=fixes,
     )
 
 
@@ -257,7 +272,7 @@ class TflintServer(LanguageServer):
                 self.checked.pop(uri, None)
                 self._publish(uri, version, [])
                 return
-            self.checked[uri] = Checked(source, lines, findings, diagnostics)
+            self.checked[uri] = Checked(source, lines, findings, diagnostics, where=(path, cwd, options))
             self._publish(uri, version, diagnostics)
         finally:
             if self.pending.get(uri) is asyncio.current_task():
@@ -385,7 +400,7 @@ class TflintServer(LanguageServer):
         only = params.context.only
         actions: list[lsp.CodeAction] = []
         wants_quickfix = _wanted(lsp.CodeActionKind.QuickFix.value, only)
-        for finding, diagnostic in zip(checked.findings, checked.diagnostics):
+        for finding, diagnostic in zip(checked.with_fixes(), checked.diagnostics):
             outside = (finding.end.line, finding.end.column) < first or (finding.start.line, finding.start.column) > last
             if not wants_quickfix or outside:
                 continue
@@ -425,7 +440,7 @@ class TflintServer(LanguageServer):
         Their edit is the fixes' rounds on the buffer (``fixed_buffer``), run only when the
         action is chosen (codeAction/resolve), or at once for a client that cannot resolve
         and asked for exactly this kind (`codeActionsOnSave`)."""
-        fixes = [finding.fix for finding in checked.findings if finding.fix is not None]
+        fixes = [finding.fix for finding in checked.with_fixes() if finding.fix is not None]
         actions = []
         for unsafe, kind, title in (
             (False, FIX_ALL_KIND, "Fix all: every safe tflint-fn fix"),
