@@ -229,3 +229,28 @@ def test_a_shell_line_continued_with_a_backslash_is_one_command(tmp_path):
     assert where(findings(tmp_path, ".")) == [("TFF101", 2, 4, 5)]
     lines, _ = neutralise(["%time y = f(1, \\", "  2)"])
     assert lines == ["y = f(1, \\", "  2)"]  # a magic that keeps its code keeps the Python continuation
+
+
+def test_automagic_lines_are_neutralised_only_where_the_cell_is_no_python():
+    """IPython runs `ls ./data`, `pip install x`, `time y = f()` without `%` (automagic):
+    the corpus's last notebook TFF001 false positive. Python that merely starts with such
+    a name (`ls = [...]`, `cd = 3 +`) stays Python, errors included."""
+    from tflint_fn.sources.notebooks import load_notebook
+
+    cells = [
+        ["import tensorflow as tf\n", "ls ./data/train/\n", "pip install -q tensorflow-hub\n",
+         "time y = tf.ones([2])\n", "z = y + 1\n"],
+        ["ls = [1, 2]\n", "print(ls)\n"],
+        ["cd = 3 +\n"],
+    ]
+    document = {
+        "cells": [{"cell_type": "code", "source": source} for source in cells],
+        "metadata": {"language_info": {"name": "python"}}, "nbformat": 4,
+    }
+    text, notebook = load_notebook(json.dumps(document).encode())
+    lines = text.splitlines()
+    assert lines[1].strip() == "pass" and lines[2].strip() == "pass"
+    assert lines[3] == "y = tf.ones([2])" and lines[5:7] == ["ls = [1, 2]", "print(ls)"]
+    assert [(f.cell, f.line) for f in notebook.failures] == [(3, 1)]
+    # A position after an automagic `time` maps back to its column in the cell as written.
+    assert notebook.cells[0].shifts[3] == len("time ")

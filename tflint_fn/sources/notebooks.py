@@ -125,7 +125,7 @@ def load_notebook(data: bytes) -> tuple[str, Notebook] | ParseFailure | None:
             continue
         lines = source.splitlines()
         python, shifts = neutralise(lines)
-        failure = _syntax_error(python)
+        failure = _automagic(python, shifts, _syntax_error(python))
         if failure is not None:
             line, column, reason = failure
             notebook.failures.append(CellFailure(number, line, column + (shifts[line - 1] if line <= len(shifts) else 0), reason))
@@ -180,6 +180,32 @@ def neutralise(lines: list[str]) -> tuple[list[str], list[int]]:
         result.append(line)
         open_state.feed(line)
     return result, shifts
+
+
+# Line magics IPython runs without their `%` (automagic, on by default), and
+# its shell aliases (`ls`, `cd`, ...): only where the line is no Python.
+_AUTOMAGIC = re.compile(
+    r"(?P<name>ls|ll|cd|pwd|cat|cp|mv|rm|mkdir|rmdir|pip|conda|env|who|whos|load_ext|matplotlib|"
+    r"time|timeit|history|reset|bookmark|dhist|pushd|popd)(?:\s+(?![=(,\[])|$)"  # `cd = 3` is Python
+)
+
+
+def _automagic(python: list[str], shifts: list[int], failure):
+    """Neutralise, one by one, the lines where the cell fails that IPython reads as automagic."""
+    for _ in range(len(python)):
+        if failure is None:
+            return None
+        index = failure[0] - 1
+        line = python[index] if 0 <= index < len(python) else ""
+        match = _AUTOMAGIC.match(line.lstrip())
+        if match is None:
+            return failure
+        indent = line[: len(line) - len(line.lstrip())]
+        rewritten, removed = _line_magic(indent + "%" + line.lstrip(), indent)
+        python[index] = rewritten
+        shifts[index] += max(removed - 1, 0)  # the `%` added here was never in the cell
+        failure = _syntax_error(python)
+    return failure
 
 
 def _strip_leading_indent(lines: list[str]) -> tuple[list[str], list[int]]:
