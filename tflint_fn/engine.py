@@ -31,7 +31,14 @@ from tflint_fn.model.loading import Request, build, default_jobs, load_all
 from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.summary import ModuleInfo
 from tflint_fn.project.traces import Project
-from tflint_fn.sources.discovery import SourceFile, discover, import_prefixes, isolate, source_file, with_file
+from tflint_fn.sources.discovery import (
+    SourceFile,
+    discover,
+    import_prefixes,
+    isolate,
+    source_file,
+    with_file,
+)
 from tflint_fn.sources.notebooks import (
     MAX_NOTEBOOK_BYTES,
     Notebook,

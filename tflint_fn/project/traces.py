@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tflint_fn.function.tensors import A_TENSOR, MAYBE_TENSOR, PYTHON, Taint, taint_of_api_call
+from tflint_fn.function.tensors import (
+    A_TENSOR,
+    MAYBE_TENSOR,
+    PYTHON,
+    Taint,
+    taint_of_api_call,
+)
 from tflint_fn.function.walker import EAGER_CALLBACK_APIS, CallSite, FunctionWalker
 from tflint_fn.model.names import canonical, dotted_name
 from tflint_fn.model.resolver import External, Resolver
