@@ -703,37 +703,20 @@ def is_python_container(value: cst.BaseExpression, imports: ImportTable) -> bool
     """A list/dict/set display, comprehension, or constructor call (LibCST)."""
     if isinstance(value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         return True
-    if isinstance(value, cst.Call):
-        name = dotted_name(value.func)
-        if name in ("list", "dict", "set"):
-            return True
-        return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
-    return False
+    return isinstance(value, cst.Call) and _constructs_container(dotted_name(value.func), imports)
 
 
 def is_ast_python_container(value, imports: ImportTable) -> bool:
     """``is_python_container`` for an ``ast`` expression."""
     if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
         return True
-    if isinstance(value, ast.Call):
-        name = ast_dotted_name(value.func)
-        if name in ("list", "dict", "set"):
-            return True
-        return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
-    return False
+    return isinstance(value, ast.Call) and _constructs_container(ast_dotted_name(value.func), imports)
 
 
-def ast_binding(value, imports: ImportTable, scope: str, line: int) -> Binding:
-    """What ``name = value`` binds (an ``ast`` value)."""
-    if is_ast_python_container(value, imports):
-        return Binding(scope, "container", None, line)
-    if isinstance(value, ast.Call):
-        name = ast_dotted_name(value.func)
-        callee = (imports.resolve_dotted(name) or name) if name is not None else None
-        return Binding(scope, "call", callee, line)
-    if isinstance(value, ast.Constant):
-        return Binding(scope, "literal", None, line)
-    return Binding(scope, "other", None, line)
+def _constructs_container(name: str | None, imports: ImportTable) -> bool:
+    if name in ("list", "dict", "set"):
+        return True
+    return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
 
 
 _RANDOM_GENERATORS = frozenset(
