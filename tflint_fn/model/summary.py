@@ -719,6 +719,19 @@ def _constructs_container(name: str | None, imports: ImportTable) -> bool:
     return name is not None and imports.resolve_dotted(name) in _CONTAINER_CONSTRUCTORS
 
 
+def ast_binding(value, imports: ImportTable, scope: str, line: int) -> Binding:
+    """What ``name = value`` binds (an ``ast`` value)."""
+    if is_ast_python_container(value, imports):
+        return Binding(scope, "container", None, line)
+    if isinstance(value, ast.Call):
+        name = ast_dotted_name(value.func)
+        callee = (imports.resolve_dotted(name) or name) if name is not None else None
+        return Binding(scope, "call", callee, line)
+    if isinstance(value, ast.Constant):
+        return Binding(scope, "literal", None, line)
+    return Binding(scope, "other", None, line)
+
+
 _RANDOM_GENERATORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random"}
 )
