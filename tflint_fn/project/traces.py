@@ -666,41 +666,43 @@ class Project:
         return self.traces
 
     def _tensors_from_untraced_callers(self, roots: list[Trace]) -> None:
-        """A tf.function parameter is a tensor when every call of it from untraced code
-        (a script's top level, ``main()``) passes one: ``halve_sum(tf.range(8.0))``.
+        """A tf.function parameter is a tensor when every call of it from a script's
+        top level passes one: ``halve_sum(tf.range(8.0))``.
 
-        Only certain tensors count (results of TensorFlow ops); a call passing
-        anything else, or none found, leaves the parameter as it was.
+        Only module-level functions called by name from top-level statements
+        (not defs or classes) count, and only certain tensors (results of
+        TensorFlow ops); a call passing anything else leaves the parameter as
+        it was. A first filter on the statement's text keeps this cheap.
         """
-        wanted = [t for t in roots if t.options is None or t.options.input_signature is None]
+        wanted = [
+            t for t in roots
+            if (t.options is None or t.options.input_signature is None) and "." not in t.function.qualname
+        ]
         by_name: dict[str, list[Trace]] = {}
         for trace in wanted:
             by_name.setdefault(trace.function.name, []).append(trace)
         if not by_name:
             return
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(by_name))) + r")\s*\(")
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_name))) + r")\s*\(")
         passed: dict[int, list[dict[str, bool]]] = {}
         for module in self.modules.values():
-            lines = [number for number, line in enumerate(module.source.splitlines(), 1) if pattern.search(line)]
-            for index in sorted({module.chunk_of_line(number) for number in lines}) if lines and module.chunks else ():
+            if not pattern.search(module.source):
+                continue
+            for index, chunk in enumerate(module.chunks):
+                text = module.source[chunk.begin : chunk.end]
+                if text.startswith(("def ", "async def ", "class ", "@")) or not pattern.search(text):
+                    continue  # a definition: its calls are traced (propagation) or not top-level code
                 for statement in module.chunk_statements(index):
-                    scope = None
-                    if isinstance(statement, cst.ClassDef):
-                        continue
-                    if isinstance(statement, cst.FunctionDef):
-                        scope = module.definitions.get((index, 0))
-                        if scope is None or id(scope) in self.traces:
-                            continue  # traced callers pass their taints by propagation
-                    for call in find_all(statement, cst.Call, skip=(cst.ClassDef, cst.Lambda)):
+                    for call in find_all(statement, cst.Call, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                         name = dotted_name(call.func)
-                        if name is None or name.rsplit(".", 1)[-1] not in by_name:
+                        if name is None or name not in by_name:
                             continue
-                        target = self.resolver.resolve(call.func, module, scope)
-                        function = self.resolver.function_of(target, scope) if target is not None else None
+                        target = self.resolver.resolve(call.func, module, None)
+                        function = self.resolver.function_of(target, None) if target is not None else None
                         root = self.traces.get(id(function)) if function is not None else None
                         if root is None or root not in wanted:
                             continue
-                        passed.setdefault(id(root), []).append(self._tensor_arguments(root.function, call, module, scope))
+                        passed.setdefault(id(root), []).append(self._tensor_arguments(root.function, call, module, None))
         for trace in wanted:
             sites = passed.get(id(trace))
             if not sites:
