@@ -303,8 +303,11 @@ def test_user_code_gets_an_allow_listed_environment_and_writes_no_bytecode(tmp_p
 def test_no_child_outlives_an_interrupted_or_killed_linter(tmp_path, how):
     folder = _copy("hang_child", tmp_path, "timeout = 3000\n")
     code = "import sys\nfrom tflint_fn.cli import main\nsys.argv = ['tflint-fn', '--dynamic', '.']\nmain()\n"
+    # SIGINT as a terminal gives it: a run started in the background (`nohup ... &`) inherits
+    # it ignored, and Python then never raises KeyboardInterrupt.
     linter = subprocess.Popen([sys.executable, "-c", code], cwd=folder, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+                              stderr=subprocess.DEVNULL, start_new_session=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     pid_file = folder / "hang_with_child.pid"
     try:
         # Waits for the module to start its child (a bound on waiting, not a verdict).
