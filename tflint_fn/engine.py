@@ -173,7 +173,7 @@ def project_context_of(paths, stdin, cwd: Path, settings_for) -> ProjectContext 
             return None  # a folder is a whole run already
     settings = settings_for(targets[0])
     root = settings.root if settings.config_path is not None else _repository_root(targets[0].parent)
-    if root is None or not all(_is_under(path, root) for path in targets):
+    if root is None or not all(path.is_relative_to(root) for path in targets):
         return None
     return ProjectContext(root, tuple(targets))
 
@@ -183,14 +183,6 @@ def _repository_root(directory: Path) -> Path | None:
         if os.path.lexists(candidate / ".git"):
             return candidate
     return None
-
-
-def _is_under(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
 
 
 def _given_only(result: Result, context: ProjectContext | None, files) -> Result:
@@ -232,13 +224,8 @@ def _isolated(files: list[SourceFile], texts) -> list[SourceFile]:
     for file in files:
         text = texts.get(file.path)
         if isinstance(text, str) and file.root is not None:
-            names = imported.setdefault(file.root, set())
-            for match in _IMPORT_LINE.finditer(text):
-                source, _names, plain = match.groups()
-                if plain is not None:
-                    names.update(part.split(" as ")[0].strip().split(".", 1)[0] for part in plain.split(","))
-                elif source and not source.startswith("."):
-                    names.add(source.split(".", 1)[0])
+            names = _text_imports(text, file, {}, relative=False)
+            imported.setdefault(file.root, set()).update(name.split(".", 1)[0] for name in names)
     return isolate(files, imported)
 
 
@@ -394,8 +381,8 @@ def _targets(project: Project, positions: Positions) -> list[Subject]:
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w., \t()]+)|import[ \t]+([\w., \t]+))", re.MULTILINE)
 
 
-def _text_imports(text: str, file: SourceFile, prefixes: dict[str, str]) -> set[str]:
-    """Modules a file imports, read from its text without parsing it."""
+def _text_imports(text: str, file: SourceFile, prefixes: dict[str, str], relative: bool = True) -> set[str]:
+    """Modules a file imports, read from its text without parsing it (``relative=False``: absolute imports only)."""
     found: set[str] = set()
 
     def moved(name: str) -> str:
@@ -408,6 +395,8 @@ def _text_imports(text: str, file: SourceFile, prefixes: dict[str, str]) -> set[
             found.update(moved(part.split(" as ")[0].strip()) for part in plain.split(","))
             continue
         level = len(source) - len(source.lstrip("."))
+        if level and not relative:
+            continue
         base = resolve_relative(file.module, file.is_package, level, source.lstrip(".") or None) if level else moved(source)
         if base:
             found.add(base)

@@ -220,13 +220,12 @@ class LoopSummary:
 
 @dataclass(eq=False)
 class Chunk:
-    """One top-level statement: its lines, and its LibCST statements once parsed."""
+    """One top-level statement: its lines, and its LibCST tree once parsed."""
 
     first_line: int
     begin: int  # its text is the module's source[begin:end]
     end: int
     tree: cst.Module | None = field(default=None, repr=False)  # parsed on demand; its own indent and newline
-    statements: tuple[cst.BaseStatement, ...] | None = field(default=None, repr=False)
     definitions: list | None = field(default=None, repr=False)  # its FunctionDef/ClassDef nodes, in canonical order
 
 
@@ -275,22 +274,20 @@ class ModuleInfo:
     # --- LibCST, parsed on demand -------------------------------------------------
 
     def chunk_tree(self, index: int) -> cst.Module:
-        self.chunk_statements(index)
-        return self.chunks[index].tree
-
-    def chunk_statements(self, index: int) -> tuple[cst.BaseStatement, ...]:
         chunk = self.chunks[index]
-        if chunk.statements is None:
+        if chunk.tree is None:
             try:
                 chunk.tree = parse_chunk(self.source[chunk.begin : chunk.end])
-                chunk.statements = tuple(chunk.tree.body)
             except ChunkParseError as error:
                 error.module = self
                 error.failure = type(error.failure)(
                     error.failure.reason, error.failure.line + chunk.first_line - 1, error.failure.column
                 )
                 raise
-        return chunk.statements
+        return chunk.tree
+
+    def chunk_statements(self, index: int) -> tuple[cst.BaseStatement, ...]:
+        return tuple(self.chunk_tree(index).body)
 
     def definition_node(self, chunk_index: int, ordinal: int):
         chunk = self.chunks[chunk_index]
@@ -307,7 +304,7 @@ class ModuleInfo:
         return self._tree
 
     def parsed_chunks(self) -> list[int]:
-        return [index for index, chunk in enumerate(self.chunks) if chunk.statements is not None]
+        return [index for index, chunk in enumerate(self.chunks) if chunk.tree is not None]
 
     def chunk_of_line(self, line: int) -> int:
         low, high = 0, len(self.chunks) - 1

@@ -67,7 +67,7 @@ class LoopCalls:
         self._wrapped: dict[int, set[str]] = {}
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
-        interesting = _names_worth_resolving(project)
+        interesting = _names_worth_resolving(project, self._wrapped_names)
         for module in project.modules.values():
             by_call: dict[int, LoopCall] = {}
             chunks = {
@@ -282,7 +282,7 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
     return table
 
 
-def _names_worth_resolving(project: Project) -> frozenset[str]:
+def _names_worth_resolving(project: Project, wrapped_names) -> frozenset[str]:
     """Names a call in a loop must use (its last part) to reach what the loop-call rules look at.
 
     A first filter from the summaries, so that loops calling none of them are
@@ -307,7 +307,7 @@ def _names_worth_resolving(project: Project) -> frozenset[str]:
         if tf_decorated(function) or id(function) in makers or any(map(tf_decorated, function.nested.values()))
     }
     for module in project.modules.values():
-        names.update(_ASSIGNED_FUNCTION_CALL.findall(module.source))
+        names.update(wrapped_names(module))
     changed = True
     while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
         changed = False
