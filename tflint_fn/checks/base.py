@@ -32,11 +32,7 @@ from tflint_fn.sources.cstwalk import find_all
 class Report:
     node: cst.CSTNode
     message: str
-    # Optional fix: replace ``fix_node`` with ``replacement``.
-    fix_node: cst.CSTNode | None = None
-    replacement: str | None = None
-    fix_message: str | None = None
-    fix_safe: bool = False
+    # Fixes are not a check's business: fixes/ builds them from the finding afterwards.
 
 
 class CheckContext:
@@ -96,12 +92,6 @@ class CheckContext:
         bindings = self.module.global_bindings.get(name)
         return bindings[-1] if bindings else None
 
-    def tensorflow_alias(self) -> str | None:
-        """The local name the module imports TensorFlow under, if any."""
-        for local, qualified in self.module.imports.aliases.items():
-            if qualified in ("tensorflow", "tensorflow.compat.v2"):
-                return local
-        return None
 
 
 def _function_binding(function: FunctionInfo, name: str, scope: str) -> Binding:

@@ -9,9 +9,7 @@ import libcst as cst
 from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
 from tflint_fn.findings import (
     ChainLink,
-    Edit,
     Finding,
-    Fix,
     Position,
     Subject,
     TraceContext,
@@ -138,14 +136,6 @@ def _traced_code_findings(project: Project, checks: list[Check], positions: Posi
 
 def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -> Finding:
     module = trace.function.module
-    fix = None
-    if report.fix_node is not None and report.replacement is not None:
-        edit = Edit(
-            positions.start(module, report.fix_node),
-            positions.end(module, report.fix_node),
-            report.replacement,
-        )
-        fix = Fix("safe" if report.fix_safe else "unsafe", report.fix_message or "", (edit,))
     return Finding(
         code=check.code,
         name=check.name,
@@ -156,7 +146,6 @@ def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -
         end=positions.end(module, report.node),
         function=trace.function.qualname,
         context=trace_context(trace, positions),
-        fix=fix,
         # --dynamic imports the module: it gets the last of a name's definitions.
         subject=None if trace.root.function.superseded else subject_of(trace.root, positions),
     )

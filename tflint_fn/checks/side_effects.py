@@ -68,16 +68,7 @@ def _python_print(node: cst.Call, ctx: CheckContext) -> bool:
 
 
 def _print_report(node: cst.Call, ctx: CheckContext, message: str) -> Report:
-    alias = ctx.tensorflow_alias()
-    keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
-    fixable = alias is not None and not keywords & {"file", "flush"}
-    return Report(
-        node,
-        message,
-        fix_node=node.func if fixable else None,
-        replacement=f"{alias}.print" if fixable else None,
-        fix_message="Replace `print` with `tf.print` (it formats tensors' values at run time)",
-    )
+    return Report(node, message)  # the fix, `tf.print`, is built by fixes/ (fixes/edits.py)
 
 
 def prints_tensor_value(node: cst.Call, ctx: CheckContext) -> bool:
