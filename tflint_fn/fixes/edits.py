@@ -44,6 +44,7 @@ class FileFixer:
     def __init__(self, units: list[Unit]) -> None:
         self.units = units
         self.imports = Imports.of(units)
+        self.finding = None  # the finding whose plan is being built (its traced-by chain names the tf.function)
 
     def unit_index(self, unit: Unit) -> int:
         return next(index for index, candidate in enumerate(self.units) if candidate is unit)
@@ -66,10 +67,11 @@ class FileFixer:
         line = f"import {module}" if preferred == module else f"import {module} as {preferred}"
         return preferred, [self.insert(unit, offset, line + unit.newline())]
 
-    def plan(self, code: str, unit: Unit, nodes: list[cst.CSTNode]) -> Plan | None:
+    def plan(self, code: str, unit: Unit, nodes: list[cst.CSTNode], finding=None) -> Plan | None:
         builder = BUILDERS.get(code)
         if builder is None:
             return None
+        self.finding = finding
         for node in nodes:
             plan = builder(self, unit, node)
             if plan is not None:

@@ -83,7 +83,7 @@ def plan_file(file: FileText, findings: list[Finding]) -> list[tuple[Finding, Pl
         if unit is None or unit.module is None:
             continue
         nodes = unit.nodes_at(finding.start.line, finding.start.column, finding.end.line, finding.end.column)
-        plan = fixer.plan(finding.code, unit, nodes)
+        plan = fixer.plan(finding.code, unit, nodes, finding)
         if plan is not None:
             plans.append((finding, plan))
     return plans
