@@ -225,6 +225,56 @@ FINE = {
                 self._names = ["a", "b"]
                 return inputs
         """,
+    "tff307-assign-results-that-stay-variables-or-are-only-read": """
+        import tensorflow as tf
+
+        @tf.function
+        def result_only(a):
+            if a[0] > 3:
+                b = a[0].assign(1)  # only read afterwards
+            else:
+                b = a[0].assign(2)
+            return b
+
+        @tf.function
+        def python_loop(a):
+            for _ in range(3):
+                a = a.assign_add([1, 1, 1])  # no tensor `if`: still the variable
+            return a
+
+        @tf.function
+        def as_statements(a):
+            for _ in range(3):
+                if a[0] > 3:
+                    a[0].assign(1)
+                else:
+                    a[0].assign(2)
+            return a.read_value()
+
+        @tf.function
+        def python_flag(a, reset=False):
+            for _ in range(3):
+                if reset:  # a Python test: one branch is traced, no tf.cond
+                    a = a.assign(tf.zeros_like(a))
+                a.assign_add(tf.ones_like(a))
+            return a
+
+        @tf.function
+        def rebound_again(a):
+            if a[0] > 3:
+                a = a[0].assign(1)
+            else:
+                a = a[0].assign(2)
+            a = None  # bound again before any update
+            return a
+
+        v = tf.Variable([1, 2, 3])
+        result_only(tf.Variable([1, 2, 3]))
+        python_loop(tf.Variable([1, 2, 3]))
+        as_statements(tf.Variable([1, 2, 3]))
+        python_flag(tf.Variable([1.0, 2.0]))
+        rebound_again(tf.Variable([1, 2, 3]))
+        """,
 }
 
 

@@ -264,3 +264,60 @@ def test_range_of_len_of_an_unknown_dimension_is_a_graph_loop():
         return tf.stack(kept)
 
     assert known(tf.ones([3, 2])).shape == (3, 2)  # a static length: a Python loop, unrolled
+
+
+def test_tff307_a_name_rebound_to_an_assign_result_under_a_tensor_if_is_a_tensor_after_it():
+    """TFF307: `tf.cond`'s outputs are tensors, so a variable's name rebound to what `assign`
+    returns in a branch holds a tensor afterwards; the same rebinding outside a tensor `if`,
+    or an `assign` called as a statement, keeps the variable."""
+    import numpy as np
+
+    @tf.function
+    def toggle(a):
+        for _ in range(3):
+            if a[0] > 3:
+                a = a[0].assign(1)
+            else:
+                a = a[0].assign(2)
+        return a
+
+    @tf.function
+    def then_add(a):
+        if a[0] > 3:
+            a = a[0].assign(1)
+        else:
+            a = a[0].assign(2)
+        a.assign_add([1, 1, 1])
+        return a
+
+    with pytest.raises(AttributeError, match="has no attribute 'assign'"):
+        toggle(tf.Variable(np.array([1, 2, 3])))
+    with pytest.raises(AttributeError, match="has no attribute 'assign_add'"):
+        then_add(tf.Variable(np.array([1, 2, 3])))
+
+    @tf.function
+    def result_only(a):  # the rebound name is only read afterwards
+        if a[0] > 3:
+            b = a[0].assign(1)
+        else:
+            b = a[0].assign(2)
+        return b
+
+    @tf.function
+    def python_loop(a):  # no tensor `if`: the name keeps a variable
+        for _ in range(3):
+            a = a.assign_add([1, 1, 1])
+        return a
+
+    @tf.function
+    def as_statements(a):
+        for _ in range(3):
+            if a[0] > 3:
+                a[0].assign(1)
+            else:
+                a[0].assign(2)
+        return a.read_value()
+
+    assert result_only(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [2, 2, 3]
+    assert python_loop(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [4, 5, 6]
+    assert as_statements(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [2, 2, 3]

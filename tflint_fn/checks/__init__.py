@@ -17,6 +17,7 @@ from tflint_fn.checks.control_flow import (
     LoopVariableChangesType,
     NameDefinedInOneBranch,
     RaiseInTensorBranch,
+    VariableReboundInTensorBranch,
     YieldInTracedFunction,
 )
 from tflint_fn.checks.native_ops import (
@@ -85,6 +86,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     YieldInTracedFunction,
     ExceptOpErrorInGraph,
     RaiseInTensorBranch,
+    VariableReboundInTensorBranch,
 )
 
 # Checks of tf.function definitions and of the code that calls them.

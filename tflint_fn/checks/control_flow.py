@@ -356,3 +356,108 @@ class RaiseInTensorBranch(Check):
                         "traces both branches, so it raises while tracing, for every input, valid ones too; check "
                         "with `tf.debugging.assert_*` (or `tf.debugging.Assert`) instead",
                     )
+
+
+_VARIABLE_UPDATES = frozenset(
+    {"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add", "scatter_sub", "scatter_max",
+     "scatter_min", "scatter_mul", "scatter_div", "scatter_nd_update", "scatter_nd_add", "scatter_nd_sub"}
+)
+
+
+class VariableReboundInTensorBranch(Check):
+    code = "TFF307"
+    name = "variable-rebound-in-tensor-branch"
+    severity = "error"
+    summary = "A variable's name rebound to what `.assign(...)` returns under a tensor `if`: it holds a tensor after the `if`."
+    node_types = (cst.If,)
+
+    def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:
+        if not ctx.autograph or not ctx.is_tensor(node.test):
+            return
+        function = ctx.walker.function.node
+        if not isinstance(function, cst.FunctionDef):
+            return
+        branches = [node.body] + ([node.orelse.body] if isinstance(node.orelse, cst.Else) else [])
+        reported: set[str] = set()
+        for branch in branches:
+            for name, target, update in _rebound_to_update(branch):
+                if name in reported:
+                    continue
+                use = _variable_use_after(function, node, name)
+                where = "after the `if`"
+                if use is None:
+                    use, where = _variable_use_in_loop(ctx, name), "in the loop's next iteration"
+                if use is None:
+                    continue
+                reported.add(name)
+                yield Report(
+                    target,
+                    f"`{name}` is rebound to the result of `{_source(update)}` in a branch of a tensor `if`: "
+                    f"AutoGraph turns the `if` into `tf.cond`, whose outputs are tensors, so `{name}` is then a "
+                    f"tensor, not the variable, and `{_source(use)}` {where} raises AttributeError while "
+                    f"tracing; call `{_source(update)}` as a statement, without rebinding `{name}`",
+                )
+
+
+def _update_call(node: cst.CSTNode) -> cst.Call | None:
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in _VARIABLE_UPDATES
+    ):
+        return node
+    return None
+
+
+def _receiver_root(call: cst.Call) -> str | None:
+    """``v`` for ``v.assign(...)`` and ``v[0].assign(...)``."""
+    receiver = call.func.value
+    while isinstance(receiver, cst.Subscript):
+        receiver = receiver.value
+    return receiver.value if isinstance(receiver, cst.Name) else None
+
+
+def _rebound_to_update(branch: cst.BaseSuite) -> Iterator[tuple[str, cst.Name, cst.Call]]:
+    """``name = <...>.assign(...)`` statements directly in a branch."""
+    for statement in branch.body if isinstance(branch, cst.IndentedBlock) else ():
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, update = small.targets[0].target, _update_call(small.value)
+                if isinstance(target, cst.Name) and update is not None:
+                    yield target.value, target, update
+
+
+def _updates_of(node: cst.CSTNode, name: str) -> Iterator[cst.Call]:
+    for call in find_all(node, cst.Call, skip=flow.NESTED_SCOPES):
+        if _update_call(call) is not None and _receiver_root(call) == name:
+            yield call
+
+
+def _variable_use_after(function: cst.FunctionDef, node: cst.If, name: str) -> cst.Call | None:
+    """An update of ``name`` (as a variable) after the ``if``, before ``name`` is bound again."""
+    for block, index in flow.locate(function, node) or ():
+        for statement in block[index + 1 :]:
+            found = next(_updates_of(statement, name), None)
+            if found is not None:
+                return found
+            if name in flow.assigned_names(statement):
+                return None
+    return None
+
+
+def _variable_use_in_loop(ctx: CheckContext, name: str) -> cst.Call | None:
+    """In a Python loop around the ``if``, an update of ``name`` that the next iteration runs again."""
+    for loop in reversed(ctx.walker.loops):
+        if tensor_loop(loop, ctx):
+            return None  # a graph loop: a different failure, not observed here
+        found = next(_updates_of(loop.body, name), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _source(node: cst.CSTNode) -> str:
+    text = " ".join(cst.Module(body=[]).code_for_node(node).split())
+    return text if len(text) <= 40 else text[:39] + "…"

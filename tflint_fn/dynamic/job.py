@@ -177,6 +177,7 @@ class Job:
             "TFF304": "generator",
             "TFF403": "input_signature",
             "TFF404": "should not modify its Python input arguments",
+            "TFF307": "object has no attribute '",
         }
         return code in patterns and patterns[code] in message
 

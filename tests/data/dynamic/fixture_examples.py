@@ -45,6 +45,8 @@ EXAMPLES = {
         "instance": module.ScaledAttention(16), "args": (tf.zeros([4, 16]),)},
     # graph_control_flow: a singular matrix, so that the solve fails when the graph runs
     "ops:safe_solve": lambda: (tf.zeros([2, 2]), tf.ones([2, 1])),
+    # ... and a variable to update, which a generated probe (a tensor) is not
+    "ops:toggle_first": lambda: (tf.Variable([1, 2, 3]),),
     # training_pkg: the model is an argument
     "trainer.train:train_step": lambda: (tf.keras.Sequential([tf.keras.layers.Dense(4)]), tf.ones([2, 4])),
 }
