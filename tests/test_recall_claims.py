@@ -321,3 +321,33 @@ def test_tff307_a_name_rebound_to_an_assign_result_under_a_tensor_if_is_a_tensor
     assert result_only(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [2, 2, 3]
     assert python_loop(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [4, 5, 6]
     assert as_statements(tf.Variable(np.array([1, 2, 3]))).numpy().tolist() == [2, 2, 3]
+
+
+def test_tff405_a_loop_over_a_list_of_arrays_traces_once_per_shape():
+    """TFF405: the elements of a Python list of arrays passed one by one retrace for each
+    new shape; arrays of one shape, or `reduce_retracing=True`, trace once or twice."""
+    import numpy as np
+
+    @tf.function
+    def encode(tokens):
+        return tf.reduce_sum(tokens)
+
+    for seq in [np.arange(n) for n in (3, 5, 7, 9)]:
+        encode(tf.constant(seq))
+    assert encode.experimental_get_tracing_count() == 4
+
+    @tf.function
+    def same(tokens):
+        return tf.reduce_sum(tokens)
+
+    for seq in [np.zeros(3) for _ in range(5)]:
+        same(tf.constant(seq))
+    assert same.experimental_get_tracing_count() == 1
+
+    @tf.function(reduce_retracing=True)
+    def relaxed(tokens):
+        return tf.reduce_sum(tokens)
+
+    for seq in [np.arange(n) for n in (3, 5, 7, 9)]:
+        relaxed(tf.constant(seq))
+    assert relaxed.experimental_get_tracing_count() <= 2  # the second shape relaxes to [None]

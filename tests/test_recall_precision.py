@@ -233,6 +233,20 @@ REPORTED = {
             case _:
                 pass
     """,
+    "loop-over-a-list-of-arrays-of-different-lengths": """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def encode(tokens):
+            return tf.reduce_sum(tokens)
+
+        sequences = [np.arange(n) for n in (3, 5, 7)]
+        for seq in sequences:
+            encode(tf.constant(seq))  # TFF405
+        for i, seq in enumerate([np.zeros([2, 3]), np.zeros([4, 3])]):
+            encode(seq)  # TFF405
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -246,6 +260,27 @@ REPORTED = {
 }
 
 QUIET = {
+    "loop-over-a-list-of-arrays-of-one-shape": """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function
+        def encode(tokens):
+            return tf.reduce_sum(tokens)
+
+        sequences = [np.zeros(3) for _ in range(5)]
+        for seq in sequences:
+            encode(tf.constant(seq))
+        for seq in [np.zeros([2, 3]), np.zeros([2, 3])]:
+            encode(seq)
+
+        @tf.function(reduce_retracing=True)
+        def relaxed(tokens):
+            return tf.reduce_sum(tokens)
+
+        for seq in [np.arange(n) for n in (3, 5, 7)]:
+            relaxed(seq)
+    """,
     "list-grown-in-range-of-len-of-a-known-dimension": """
         import tensorflow as tf
 

@@ -19,6 +19,7 @@ from tflint_fn.checks.side_effects import MUTATING_METHODS
 from tflint_fn.function import flow
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.resolver import External
+from tflint_fn.model.scopes import target_names
 from tflint_fn.model.summary import FunctionInfo, is_python_container
 from tflint_fn.project.callsites import (
     LoopCall,
@@ -192,7 +193,7 @@ class VaryingInputShape(ProjectCheck):
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=True):
-            if not _varying_shape(value, site.varying, resolve):
+            if not (_varying_shape(value, site.varying, resolve) or _element_of_varying_shapes(value, site, loop_calls, resolve)):
                 continue
             yield SiteReport(
                 site.module,
@@ -236,6 +237,54 @@ def _varying_shape(value: cst.BaseExpression, varying: set[str], resolve) -> boo
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
         sides = (value.left, value.right)
         return any(isinstance(s, (cst.List, cst.Tuple)) for s in sides) and any(_mentions(s, varying) for s in sides)
+    return False
+
+
+# Calls that make an array or tensor of their argument's shape.
+_CONVERSIONS = frozenset(
+    {"tensorflow.constant", "tensorflow.convert_to_tensor", "numpy.array", "numpy.asarray", "numpy.asarray_chkfinite"}
+)
+
+
+def _element_of_varying_shapes(value: cst.BaseExpression, site: LoopCall, loop_calls: LoopCalls, resolve) -> bool:
+    """``for seq in sequences: f(seq)`` (or ``f(tf.constant(seq))``) where ``sequences`` holds
+    arrays of different shapes: ``[np.arange(n) for n in lengths]``, ``[np.zeros(3), np.zeros(5)]``."""
+    if isinstance(value, cst.Call) and value.args and _qualified(resolve, value.func) in _CONVERSIONS:
+        value = value.args[0].value
+    if not isinstance(value, cst.Name):
+        return False
+    for loop in site.loops:
+        if not isinstance(loop, cst.For):
+            continue
+        iterable, target = loop.iter, loop.target
+        if isinstance(iterable, cst.Call) and _qualified(resolve, iterable.func) == "enumerate" and iterable.args:
+            iterable = iterable.args[0].value
+            target = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 else None
+        if not (isinstance(target, cst.Name) and target.value == value.value):
+            continue
+        if isinstance(iterable, cst.Name):
+            iterable = loop_calls.single_value(site, iterable.value)
+        return iterable is not None and _shapes_differ(iterable, resolve)
+    return False
+
+
+def _shapes_differ(iterable: cst.BaseExpression, resolve) -> bool:
+    if isinstance(iterable, (cst.ListComp, cst.GeneratorExp)):
+        # The element's shape follows the comprehension's own loop variable.
+        names: set[str] = set()
+        clause = iterable.for_in
+        while clause is not None:
+            target_names(clause.target, names)
+            clause = clause.inner_for_in
+        return _varying_shape(iterable.elt, names, resolve)
+    if isinstance(iterable, (cst.List, cst.Tuple)) and len(iterable.elements) >= 2:
+        shapes = set()
+        for element in iterable.elements:
+            call = element.value
+            if not isinstance(call, cst.Call) or not call.args or _qualified(resolve, call.func) not in _SHAPED_CONSTRUCTORS:
+                return False
+            shapes.add((_qualified(resolve, call.func), _source(call.args[0].value)))
+        return len(shapes) >= 2
     return False
 
 

@@ -171,6 +171,11 @@ class LoopCalls:
                         table.setdefault(target.target.value, []).append(assign.value)
         return table
 
+    def single_value(self, site: LoopCall, name: str) -> cst.BaseExpression | None:
+        """The value of ``name`` when the site's scope assigns it exactly once (``name = value``)."""
+        values = self._scope_assignments(site.module, site.scope).get(name, ())
+        return values[0] if len(values) == 1 else None
+
     def _starts_as_number(self, module: ModuleInfo, scope: FunctionInfo | None, name: str) -> bool:
         """Whether the scope assigns ``name`` a number literal somewhere (where counters start)."""
         values = self._scope_assignments(module, scope).get(name, ())
