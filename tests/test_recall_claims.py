@@ -351,3 +351,30 @@ def test_tff405_a_loop_over_a_list_of_arrays_traces_once_per_shape():
     for seq in [np.arange(n) for n in (3, 5, 7, 9)]:
         relaxed(tf.constant(seq))
     assert relaxed.experimental_get_tracing_count() <= 2  # the second shape relaxes to [None]
+
+
+def test_tff402_a_keras_model_rebuilt_per_iteration_makes_a_predict_function_per_model():
+    """TFF402: `predict` makes and traces one tf.function per model object; a model built once
+    keeps one (traced once for repeated calls), and an eager `model(x)` makes none."""
+    import keras
+    import numpy as np
+
+    def build():
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+
+    x = np.ones((4, 3), "float32")
+    functions = set()
+    for _ in range(3):
+        model = build()
+        model.predict(x, verbose=0)
+        functions.add(id(model.predict_function))
+    assert len(functions) == 3
+
+    once = build()
+    for _ in range(3):
+        once.predict(x, verbose=0)
+    assert once.predict_function.experimental_get_tracing_count() == 1
+
+    called = build()
+    called(x, training=False)
+    assert getattr(called, "predict_function", None) is None

@@ -247,6 +247,31 @@ REPORTED = {
         for i, seq in enumerate([np.zeros([2, 3]), np.zeros([4, 3])]):
             encode(seq)  # TFF405
     """,
+    "keras-model-rebuilt-or-reloaded-in-the-loop-that-predicts": """
+        import numpy as np
+        import tensorflow as tf
+        from tensorflow import keras
+
+        def build_model():
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(loss="mse")
+            return model
+
+        class Head(keras.Model):
+            def call(self, x):
+                return x
+
+        features = np.ones((4, 3), "float32")
+        for fold in range(6):
+            model = build_model()
+            model.predict(features, verbose=0)  # TFF402
+        for path in ["a.keras", "b.keras"]:
+            loaded = tf.keras.models.load_model(path)
+            loaded.evaluate(features, features)  # TFF402
+        for _ in range(3):
+            head = Head()
+            head.predict_on_batch(features)  # TFF402
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -260,6 +285,30 @@ REPORTED = {
 }
 
 QUIET = {
+    "keras-model-built-once-or-trained-per-fold-or-called": """
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from tensorflow import keras
+
+        def build_model():
+            return keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+
+        features = np.ones((4, 3), "float32")
+        model = build_model()
+        for fold in range(6):
+            model.predict(features, verbose=0)  # one model, one predict function
+        for fold in range(6):
+            fresh = build_model()
+            fresh.compile(loss="mse")
+            fresh.fit(features, features[:, :1], verbose=0)  # cross-validation: trained per fold
+            fresh.evaluate(features, features[:, :1], verbose=0)
+        for fold in range(6):
+            scratch = build_model()
+            scratch(features, training=False)  # an eager call traces nothing
+        for fold in range(6):
+            clf = LogisticRegression()
+            clf.predict(features)  # not Keras
+    """,
     "loop-over-a-list-of-arrays-of-one-shape": """
         import numpy as np
         import tensorflow as tf

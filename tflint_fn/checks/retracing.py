@@ -18,10 +18,11 @@ from tflint_fn.checks.base import ProjectCheck, SiteReport
 from tflint_fn.checks.side_effects import MUTATING_METHODS
 from tflint_fn.function import flow
 from tflint_fn.model.names import dotted_name
-from tflint_fn.model.resolver import External
+from tflint_fn.model.resolver import External, ProjectName
 from tflint_fn.model.scopes import target_names
 from tflint_fn.model.summary import FunctionInfo, is_python_container
 from tflint_fn.project.callsites import (
+    KERAS_TRACING_METHODS,
     LoopCall,
     LoopCalls,
     python_scalar_of,
@@ -309,6 +310,19 @@ class TfFunctionCreatedPerCall(ProjectCheck):
                     traced,
                     site.scope,
                 )
+            rebuilt = _model_rebuilt_for(project, site, loop_calls)
+            if rebuilt is not None:
+                model, method = rebuilt
+                yield SiteReport(
+                    site.module,
+                    site.call,
+                    f"`{model}` is a new Keras model on every iteration of this loop, and `{model}.{method}` "
+                    f"builds and traces a new tf.function for each new model (TensorFlow warns of retracing); "
+                    f"build or load the model once, before the loop, and reuse it (or, for a small batch, "
+                    f"call `{model}(x, training=False)`, which does not trace)",
+                    None,
+                    site.scope,
+                )
             callee = site.callee
             if callee is None or site.tf_function is not None or id(callee) in project.traces:
                 continue
@@ -325,6 +339,59 @@ class TfFunctionCreatedPerCall(ProjectCheck):
                     callee,
                 )
                 creators[id(callee)] = []  # once per function
+
+
+_KERAS_MODEL_MAKERS = frozenset({"Sequential", "Model", "load_model", "clone_model", "model_from_json"})
+_KERAS_TRAINING = frozenset({"fit", "train_on_batch", "fit_generator"})
+
+
+def _model_rebuilt_for(project: Project, site: LoopCall, loop_calls: LoopCalls) -> tuple[str, str] | None:
+    """``model = build(); model.predict(x)`` in one loop body: ``(model, method)``.
+
+    A loop that also trains the model (``fit``) is quiet: a fresh model per fold
+    is what cross-validation wants, and its tracing is small beside training.
+    """
+    func = site.call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in KERAS_TRACING_METHODS):
+        return None
+    if not isinstance(func.value, cst.Name):
+        return None
+    name = func.value.value
+    value = loop_calls.assignments_in(site.loop).get(name)
+    if value is None or not _builds_keras_model(project, site.module, site.scope, value):
+        return None
+    for call in find_all(site.loop.body, cst.Call, skip=flow.NESTED_SCOPES):
+        callee = call.func
+        if isinstance(callee, cst.Attribute) and callee.attr.value in _KERAS_TRAINING:
+            if isinstance(callee.value, cst.Name) and callee.value.value == name:
+                return None
+    return name, func.attr.value
+
+
+def _builds_keras_model(project: Project, module, scope, value: cst.BaseExpression, depth: int = 0) -> bool:
+    """Whether ``value`` makes a new Keras model: a Keras constructor or loader, a project
+    Keras class, or a project function that returns one of those."""
+    if not isinstance(value, cst.Call) or depth > 3:
+        return False
+    target = project.resolver.resolve(value.func, module, scope)
+    if isinstance(target, External):
+        qualified = target.qualified
+        return qualified.startswith("keras.") and qualified.rsplit(".", 1)[-1] in _KERAS_MODEL_MAKERS
+    if target is None:
+        return False
+    if isinstance(target, ProjectName) and project.is_class(target.qualified):
+        return project.is_keras_class(project.class_(target.qualified).key)
+    function = project.resolver.function_of(target, scope)
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return False
+    assigned = unconditional_assignments(function.node.body)
+    returns = [r.value for r in find_all(function.node.body, cst.Return, skip=flow.NESTED_SCOPES) if r.value is not None]
+    for returned in returns:
+        if isinstance(returned, cst.Name):
+            returned = assigned.get(returned.value)
+        if returned is None or not _builds_keras_model(project, function.module, function, returned, depth + 1):
+            return False
+    return bool(returns)
 
 
 def _tf_function_call(project: Project, module, scope, node: cst.BaseExpression):

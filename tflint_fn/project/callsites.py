@@ -27,6 +27,9 @@ _ASSIGNED_FUNCTION_CALL = re.compile(r"\b(\w+)\s*=\s*[\w.]*function\(")
 _STATEMENT_CALL = re.compile(r"\s*(?:[\w.\[\], ]+=\s*)?(?:[\w.]+\.)?(\w+)\(")
 _LITERAL_ARGUMENT = re.compile(r"""[(,]\s*(?:\w+\s*=\s*)?(?:-?\d|['"]|True\b|False\b)""")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
+# Keras methods that make (and trace) a tf.function per model object.
+KERAS_TRACING_METHODS = frozenset({"predict", "evaluate", "predict_on_batch", "test_on_batch"})
+
 # Python-number conversions: the result is still a new Python value per iteration.
 _SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
 
@@ -313,6 +316,7 @@ def _names_worth_resolving(project: Project, wrapped_names) -> frozenset[str]:
     }
     for module in project.modules.values():
         names.update(wrapped_names(module))
+    names.update(KERAS_TRACING_METHODS)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
     changed = True
     while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
         changed = False
