@@ -378,3 +378,35 @@ def test_tff402_a_keras_model_rebuilt_per_iteration_makes_a_predict_function_per
     called = build()
     called(x, training=False)
     assert getattr(called, "predict_function", None) is None
+
+
+def test_tff203_numpy_of_a_list_holding_symbolic_tensors_fails_while_tracing():
+    """TFF203: NumPy converts a Python list element by element, so a list that tensors were
+    stored into (item assignment, `append`, a display) fails like a tensor; a list of Python
+    numbers, or of static dimensions, is fine."""
+    import numpy as np
+
+    @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+    def by_item(features):
+        window = [0.0] * 6
+        for i in range(6):
+            window[i] = features[i]
+        return np.array(window)
+
+    @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+    def by_display(features):
+        parts = [features[:2], features[2:]]
+        return np.concatenate(parts)
+
+    with pytest.raises(NotImplementedError, match="Cannot convert a symbolic"):
+        by_item(tf.range(6.0))
+    with pytest.raises(NotImplementedError, match="Cannot convert a symbolic"):
+        by_display(tf.range(6.0))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+    def shaped(features):
+        weights = [0.5 * i for i in range(3)]
+        dims = [features.shape[1], 2]
+        return features * np.array(weights).sum() + np.prod(dims)
+
+    assert shaped(tf.zeros([1, 6])).numpy().tolist() == [[12.0] * 6]

@@ -272,6 +272,29 @@ REPORTED = {
             head = Head()
             head.predict_on_batch(features)  # TFF402
     """,
+    "numpy-of-a-list-that-tensors-were-stored-into": """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+        def by_item(features):
+            window = [0.0] * 6
+            for i in range(6):
+                window[i] = features[i]
+            return np.array(window)  # TFF203
+
+        @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+        def by_append(features):
+            rows = []
+            for i in range(3):
+                rows.append(features[i] * 2.0)
+            return np.stack(rows)  # TFF203
+
+        @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+        def by_display(features):
+            parts = [features[:2], features[2:]]
+            return np.concatenate(parts)  # TFF203
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -285,6 +308,32 @@ REPORTED = {
 }
 
 QUIET = {
+    "numpy-of-a-list-of-python-values-or-static-dimensions": """
+        import numpy as np
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+        def shaped(features):
+            weights = []
+            for i in range(3):
+                weights.append(0.5 * i)
+            scale = np.array(weights).sum()
+            dims = [features.shape[1], 2]
+            size = np.prod(dims)
+            return features * scale + size
+
+        @tf.function(input_signature=[tf.TensorSpec([6], tf.float32)])
+        def rebuilt(features):
+            parts = [features[:2], features[2:]]
+            parts = [1.0, 2.0]
+            return features * np.mean(parts)
+
+        def eager(features):
+            rows = [features[0], features[1]]
+            return np.array(rows)
+
+        eager(tf.ones([6]))
+    """,
     "keras-model-built-once-or-trained-per-fold-or-called": """
         import numpy as np
         from sklearn.linear_model import LogisticRegression

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.function.tensors import SHAPE, STATIC_DIM
+from tflint_fn.function.tensors import SHAPE, STATIC_DIM, TENSOR_CONTAINER
 from tflint_fn.model.names import dotted_name
 
 
@@ -109,17 +109,23 @@ class NumpyOnTensor(Check):
         if not any(_holds_tensor(arg.value, ctx) for arg in node.args):
             return
         short = "np." + qualified[len("numpy.") :]
+        container = next(
+            (arg.value for arg in node.args if isinstance(arg.value, cst.Name) and ctx.taint(arg.value).kind == TENSOR_CONTAINER),
+            None,
+        )
+        what = f"a Python container of symbolic tensors (`{container.value}`)" if container is not None else "a symbolic tensor"
+        instead = "stack them with `tf.stack` or `tf.concat`, or " if container is not None else ""
         yield Report(
             node,
-            f"`{short}` on a symbolic tensor raises `NotImplementedError: Cannot convert a symbolic "
-            "tf.Tensor to a numpy array`; use the `tf` equivalent (`tf.math`, `tf.experimental.numpy`)",
+            f"`{short}` on {what} raises `NotImplementedError: Cannot convert a symbolic "
+            f"tf.Tensor to a numpy array`; {instead}use the `tf` equivalent (`tf.math`, `tf.experimental.numpy`)",
         )
 
 
 def _holds_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
     if isinstance(node, (cst.List, cst.Tuple)):
         return any(ctx.is_tensorish(element.value) for element in node.elements)
-    return ctx.is_tensorish(node)
+    return ctx.is_tensorish(node) or ctx.taint(node).kind == TENSOR_CONTAINER  # `np.array(window)`
 
 
 class MathOnTensor(Check):

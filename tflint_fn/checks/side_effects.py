@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, Report
-from tflint_fn.function.tensors import NONE
+from tflint_fn.function.tensors import NONE, TENSOR_CONTAINER
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.scopes import scan_bindings
 from tflint_fn.model.summary import FunctionInfo, is_python_container
@@ -286,7 +286,8 @@ class OuterStateMutation(Check):
         if not isinstance(func, cst.Attribute) or func.attr.value not in MUTATING_METHODS:
             return
         receiver = func.value
-        if ctx.taint(receiver).level > NONE or ctx.taint(receiver).kind is not None:
+        receiver_taint = ctx.taint(receiver)
+        if receiver_taint.level > NONE or receiver_taint.kind not in (None, TENSOR_CONTAINER):
             return  # tensors and TensorArrays have no such Python methods
         why = _outer_description(receiver, ctx)
         if why is None or ctx.guarded_by(receiver) or not _holds_python_container(receiver, ctx):

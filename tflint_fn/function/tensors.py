@@ -22,6 +22,7 @@ NONE, MAYBE, TENSOR = 0, 1, 2
 SHAPE = "shape"  # x.shape, x.get_shape()
 STATIC_DIM = "static-dim"  # x.shape[i]: an int, or None when unknown
 TENSOR_ARRAY = "tensor-array"
+TENSOR_CONTAINER = "tensor-container"  # a Python list, tuple or dict that holds a tensor (NumPy cannot take it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,10 @@ class Taint:
         """
         if self == other:
             return self
+        # A Python container that holds tensors on one path still may: `xs = []`, then appended in a loop.
+        for one, another in ((self, other), (other, self)):
+            if one.kind == TENSOR_CONTAINER and another.level == NONE and another.kind is None:
+                return one
         if self.level == other.level == TENSOR:
             return A_TENSOR
         if max(self.level, other.level) >= MAYBE:
@@ -53,6 +58,7 @@ class Taint:
 PYTHON = Taint()
 MAYBE_TENSOR = Taint(MAYBE)
 A_TENSOR = Taint(TENSOR)
+HOLDS_TENSORS = Taint(NONE, TENSOR_CONTAINER)
 
 
 def meet_all(taints) -> Taint:

@@ -26,6 +26,7 @@ from tflint_fn.function.branches import (
 )
 from tflint_fn.function.tensors import (
     A_TENSOR,
+    HOLDS_TENSORS,
     MAYBE,
     MAYBE_TENSOR,
     NONE,
@@ -39,6 +40,7 @@ from tflint_fn.function.tensors import (
     TENSOR_ARRAY,
     TENSOR_ARRAY_READS,
     TENSOR_ATTRIBUTES,
+    TENSOR_CONTAINER,
     TENSOR_METHODS,
     Taint,
     meet_all,
@@ -72,6 +74,8 @@ _GRAPH_CALLBACK_APIS = frozenset(
     }
 )
 # Builtins whose result is a plain Python value whatever the argument.
+# Methods that store their argument in a list, dict or set.
+_STORING_METHODS = frozenset({"append", "insert", "extend", "add", "update", "setdefault", "appendleft"})
 _PYTHON_RESULT_BUILTINS = BUILTIN_NAMES - {"abs", "max", "min", "round", "pow", "divmod"}
 
 Listener = Callable[[cst.CSTNode, "FunctionWalker"], None]
@@ -264,6 +268,8 @@ class FunctionWalker:
             self._fire(node)
             for target in node.targets:
                 self._bind(target.target, value, node.value)
+                if isinstance(target.target, cst.Subscript) and value.level == TENSOR:
+                    self._now_holds_tensors(target.target.value)  # `window[i] = x[i]`
         elif isinstance(node, cst.AugAssign):
             value = self.expr(node.value)
             current = self.expr(node.target)
@@ -337,6 +343,14 @@ class FunctionWalker:
                         if dims is not None:
                             self.unknown_dims[element.value] = dims
 
+    def _now_holds_tensors(self, holder: cst.BaseExpression) -> None:
+        """A local Python container that a tensor was just stored into."""
+        if not isinstance(holder, cst.Name) or self.is_outer_name(holder.value):
+            return
+        current = self.env.get(holder.value, PYTHON)
+        if current.level == NONE and current.kind in (None, TENSOR_CONTAINER):
+            self.env[holder.value] = HOLDS_TENSORS
+
     def _track_dims(self, name: str, value_node: cst.BaseExpression | None) -> None:
         """Keep which leading dimensions are unknown through ``x = data[0]``."""
         source = value_node
@@ -392,15 +406,15 @@ class FunctionWalker:
             self._lambda(node)
             return PYTHON
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            for element in node.elements:
-                self.expr(element.value)
-            return PYTHON
+            elements = [self.expr(element.value) for element in node.elements]
+            return _container_of(elements)
         if isinstance(node, cst.Dict):
+            values = []
             for element in node.elements:
                 if isinstance(element, cst.DictElement):
                     self.expr(element.key)
-                self.expr(element.value)
-            return PYTHON
+                values.append(self.expr(element.value))
+            return _container_of(values)
         if isinstance(node, cst.NamedExpr):
             value = self.expr(node.value)
             self._bind(node.target, value, node.value)
@@ -450,8 +464,8 @@ class FunctionWalker:
             return base if _slice_starts_at_zero(node) else Taint(NONE, SHAPE)
         if base.level == TENSOR:
             return A_TENSOR
-        if base.level == MAYBE:
-            return MAYBE_TENSOR
+        if base.level == MAYBE or base.kind == TENSOR_CONTAINER:
+            return MAYBE_TENSOR  # an element of a container of tensors may be one of them
         return PYTHON
 
     def _slice(self, node: cst.BaseSlice) -> None:
@@ -500,6 +514,10 @@ class FunctionWalker:
                 return PYTHON  # constructing a project object
         arguments = args + list(kwargs.values())
         if receiver is not None:
+            if func.attr.value in _STORING_METHODS and any(
+                a.level == TENSOR or a.kind == TENSOR_CONTAINER for a in args
+            ):
+                self._now_holds_tensors(func.value)  # `window.append(x)`
             return self._method_result(func.attr.value, receiver, arguments, _origin(func.value))
         return MAYBE_TENSOR if any(a.level >= MAYBE for a in arguments) else PYTHON
 
@@ -614,6 +632,11 @@ def _slice_starts_at_zero(node: cst.Subscript) -> bool:
 
 def _is_integer_index(node: cst.Subscript) -> bool:
     return _integer_index(node) is not None
+
+
+def _container_of(elements: list[Taint]) -> Taint:
+    """A list/tuple/set/dict display: a container of tensors when an element certainly is one."""
+    return HOLDS_TENSORS if any(e.level == TENSOR or e.kind == TENSOR_CONTAINER for e in elements) else PYTHON
 
 
 def _arith(left: Taint, right: Taint) -> Taint:
