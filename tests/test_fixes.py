@@ -487,7 +487,7 @@ def test_show_settings_lists_the_fix_keys(tmp_path):
 
 
 def test_builders_cover_the_documented_fixable_rules():
-    assert set(BUILDERS) == {"TFF101", "TFF104", "TFF201", "TFF203", "TFF204", "TFF205", "TFF206"}
+    assert set(BUILDERS) == {"TFF101", "TFF104", "TFF201", "TFF203", "TFF204", "TFF205", "TFF206", "TFF401", "TFF402"}
 
 
 def test_copied_operands_keep_their_parentheses(lint):
@@ -621,3 +621,182 @@ def test_no_random_or_clock_fix_where_a_tensor_is_refused(lint):
     fixes = {f.start.line: f.fix for f in lint(source) if f.code == "TFF104"}
     assert fixes[7] is None  # tf.constant of a symbolic tensor raises TypeError (checked with TensorFlow 2.21)
     assert fixes[8] is not None and fixes[8].edits[-1].content == "tf.random.normal([2, 2])"
+
+
+# --- TFF401 and TFF402 (call sites and loops) -----------------------------------------------------
+
+def _fixed_text(tmp_path: Path, source, name: str = "a.py", code: str = "TFF401"):
+    """The file after --fix --unsafe-fixes of ``code`` only (``None``: unchanged); ``source`` may be bytes."""
+    path = tmp_path / name
+    path.write_bytes(source if isinstance(source, bytes) else source.encode())
+    outcome, _ = _fix(tmp_path, name, code, fixable={code})
+    data = outcome.fixed.get(Path(os.path.abspath(path)))
+    return None if data is None else data.decode()
+
+
+_STEP = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    @tf.function
+    def step(x, n):
+        {body}
+
+
+    def train(x, epochs):
+        for epoch in range(epochs):
+            step(x, {argument})
+    """
+)
+
+
+@pytest.mark.parametrize("body, argument, fixed", [
+    ("return x * tf.cast(n, tf.float32)", "epoch", "tf.constant(epoch)"),
+    ("return x * tf.cast(n, tf.float32)", "n=epoch", "n=tf.constant(epoch)"),
+    ("return x * n", "float(epoch) * 0.5", "tf.constant(float(epoch) * 0.5)"),  # float32 meets float32
+    ("return tf.minimum(x, n * 0.5)", "epoch / 10", "tf.constant(epoch / 10)"),
+    ("return x * n", "epoch", None),  # int32 tensor * float tensor: TypeError
+    ("return tf.minimum(1.0, n)", "epoch", None),  # the Python int became float32 there, a tensor stays int32
+    ("return x if n > 0 else -x", "epoch", None),  # a Python test becomes a tensor condition
+    ("return tf.add_n([x for _ in range(n)])", "epoch", None),
+    ("return x * [1.0, 2.0, 3.0][n]", "epoch", None),  # a list index: TypeError with a tensor
+    ("tf.print(f'step {n}')\n    return x", "epoch", None),  # the f-string would show the symbolic tensor
+    ("return x * helper(n)", "epoch", None),  # a Python function's use is unknown
+    ("return n", "float(epoch)", None),  # the caller would get a tensor
+    ("n = tf.cast(n, tf.float32)\n    return x * n", "epoch", None),  # rebound
+    ("return x * tf.cast(n, tf.float32)", "f'{epoch}'", None),  # a string
+])
+def test_varying_argument_is_wrapped_only_where_the_function_takes_a_tensor(tmp_path, body, argument, fixed):
+    text = _fixed_text(tmp_path, _STEP.format(body=body, argument=argument))
+    if fixed is None:
+        assert text is None
+    else:
+        assert text == _STEP.format(body=body, argument=argument).replace(f"step(x, {argument})", f"step(x, {fixed})")
+
+
+def test_varying_argument_of_a_method_and_a_wrapped_function(tmp_path):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def warmup(x, step):
+            return x * tf.cast(step, tf.float32)
+
+
+        fast = tf.function(warmup)
+
+
+        class Trainer:
+            @tf.function
+            def step(self, x, i):
+                return x * tf.cast(i, tf.float32)
+
+            def run(self, x):
+                for i in range(3):
+                    self.step(x, i)
+                    fast(x, i)
+        """
+    )
+    text = _fixed_text(tmp_path, source)
+    assert "self.step(x, tf.constant(i))" in text and "fast(x, tf.constant(i))" in text
+
+
+def test_varying_argument_of_a_tf_function_in_another_module_has_no_fix(tmp_path):
+    (tmp_path / "steps.py").write_text("import tensorflow as tf\n\n\n@tf.function\ndef step(x, n):\n"
+                                       "    return x * tf.cast(n, tf.float32)\n")
+    (tmp_path / "a.py").write_text("from steps import step\n\n\ndef train(x):\n    for i in range(3):\n"
+                                   "        step(x, i)\n")
+    settings = resolve_settings(FileConfig())
+    findings = run(["."], settings, tmp_path).findings
+    assert [(f.code, f.path) for f in findings] == [("TFF401", "a.py")]  # found across modules...
+    outcome = fix_rounds(lambda overlay: run(["."], settings, tmp_path, overlay=overlay), Sources(tmp_path),
+                         lambda display: FixPolicy(frozenset(FIXABLE_CODES), True))
+    assert outcome.count == 0  # ...but the body that says how `n` is used is not in this file
+
+
+def test_varying_argument_in_a_notebook_with_the_function_in_an_earlier_cell(tmp_path):
+    cells = ["import tensorflow as tf\n\n@tf.function\ndef step(x, n):\n    return x * tf.cast(n, tf.float32)\n",
+             "%%time\nfor i in range(3):\n    step(tf.ones([2]), i)\n"]
+    text = _fixed_text(tmp_path, _notebook(cells), name="nb.ipynb")
+    sources = ["".join(cell["source"]) for cell in json.loads(text)["cells"]]
+    assert sources == [cells[0], cells[1].replace("step(tf.ones([2]), i)", "step(tf.ones([2]), tf.constant(i))")]
+
+
+def test_tf_function_made_in_a_loop_is_hoisted_out_of_every_loop_that_allows_it(tmp_path):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def nested(model, batches, epochs):
+            for epoch in range(epochs):
+                for batch in batches:
+                    step = tf.function(model.call)  # made here
+                    step(batch)
+        """
+    )
+    assert _fixed_text(tmp_path, source, code="TFF402") == source.replace(
+        "    for epoch in range(epochs):\n        for batch in batches:\n            step = tf.function(model.call)  # made here\n",
+        "    step = tf.function(model.call)  # made here\n    for epoch in range(epochs):\n        for batch in batches:\n",
+    )
+    crlf = source.replace("\n", "\r\n").encode()
+    assert _fixed_text(tmp_path, crlf, code="TFF402") == _fixed_text(tmp_path, source, code="TFF402").replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize("loop", [
+    # what the expression reads is bound in the loop
+    "for i, batch in enumerate(batches):\n        step = tf.function(fns[i])\n        step(batch)",
+    "for batch in batches:\n        model = rebuild(model)\n        step = tf.function(model.call)\n        step(batch)",
+    "for batch in batches:\n        model.call = wrap(model.call)\n        step = tf.function(model.call)\n        step(batch)",
+    # under an `if` in the loop: made only on some iterations
+    "for batch in batches:\n        if jit:\n            step = tf.function(model.call, jit_compile=True)\n"
+    "            step(batch)\n        else:\n            step = tf.function(model.call)\n            step(batch)",
+    # `step` bound again in the loop
+    "for batch in batches:\n        step = tf.function(model.call)\n        step(batch)\n        step = None",
+])
+def test_tf_function_made_in_a_loop_stays_where_hoisting_would_change_it(tmp_path, loop):
+    source = f"import tensorflow as tf\n\n\ndef run(model, batches, fns, jit):\n    {loop}\n"
+    assert any(f.code == "TFF402" for f in run(["a.py"], resolve_settings(FileConfig()), tmp_path).findings) if (
+        tmp_path / "a.py").write_text(source) else False
+    assert _fixed_text(tmp_path, source, code="TFF402") is None
+
+
+def test_hoisting_keeps_a_global_the_loop_changes_out_of_the_graph(tmp_path):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        offset = 1.0
+
+
+        def shift(x):
+            return x + offset
+
+
+        def shifts(batches):
+            global offset
+            for batch in batches:
+                offset = offset + 1.0
+                tf.function(shift)(batch)
+        """
+    )
+    assert _fixed_text(tmp_path, source, code="TFF402") is None  # one function would keep the first offset
+
+
+def test_hoisted_tf_function_gets_a_name_the_file_does_not_use(tmp_path):
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def run(model, batches):
+            fast_model_call = 3
+            for batch in batches:
+                tf.function(model.call)(batch * fast_model_call)
+        """
+    )
+    text = _fixed_text(tmp_path, source, code="TFF402")
+    assert "    fast_model_call_2 = tf.function(model.call)\n    for batch in batches:\n" in text
+    assert "        fast_model_call_2(batch * fast_model_call)\n" in text

@@ -47,6 +47,20 @@ CASES = {
                     "shape"),
     # `next(offsets)`: no fix (an iterator read at trace time has no graph twin).
     ("TFF104", 3): (None, None, "no-fix"),
+    # The tf.function called with the tensor the fix passes, against the original with the Python value;
+    # test_fixed_call_sites_trace_once runs the loops themselves.
+    ("TFF401", 0): ("train_step(tf.ones([2]), 3)", "train_step(tf.ones([2]), tf.constant(3))", "equal"),
+    ("TFF401", 1): ("fast_warmup(tf.ones([2]), 7)", "fast_warmup(tf.ones([2]), tf.constant(7))", "equal"),
+    # `x * factor` with an integer: an int32 tensor times a float tensor raises TypeError, so no fix.
+    ("TFF401", 2): (None, None, "no-fix"),
+    ("TFF401", 3): ("update(tf.ones([2]), 3 / 5)", "update(tf.ones([2]), tf.constant(3 / 5))", "equal"),
+    # The loops return nothing: test_fixed_call_sites_trace_once runs them and compares what they compute.
+    ("TFF402", 0): (None, None, "none"),
+    ("TFF402", 1): (None, None, "none"),
+    # A tf.function made in a function called in a loop: no fix (where it should live is a design choice).
+    ("TFF402", 2): (None, None, "no-fix"),
+    # A Keras model rebuilt in the loop: no fix (whether each trial needs a new model, the code does not say).
+    ("TFF402", 3): (None, None, "no-fix"),
 }
 # The originals that fail eagerly too, when the message names the bad call.
 FAILING_INPUTS = {
@@ -184,3 +198,140 @@ def test_numpy_table_entries_exist_in_tensorflow():
         for part in equivalent.tf.split("."):
             target = getattr(target, part)
         assert callable(target), name
+
+
+# (rule, n-th bad example) -> (statement run on the module, the tf.function whose traces are counted or the
+# Python function counted on each trace, the traces of the original, the value compared)
+CALL_SITES = {
+    ("TFF401", 0): ("train(tf.ones([2]), 4)", "train_step", 4, "train_step(tf.ones([2]), tf.constant(3))"),
+    ("TFF401", 1): ("run([tf.ones([2])] * 4)", "fast_warmup", 4, "fast_warmup(tf.ones([2]), tf.constant(4))"),
+    ("TFF401", 3): ("", "update", 5, "update(tf.ones([2]), tf.constant(3 / 5))"),  # the loop runs at import
+    ("TFF402", 0): ("run([tf.ones([2]) * i for i in range(3)])", "scale", 3, ""),
+    ("TFF402", 1): ("evaluate(MODEL, [tf.ones([2]) * i for i in range(3)])", "MODEL.call", 3, ""),
+}
+
+
+def _counted(namespace, target: str, seen: list):
+    """Replace a Python function (``scale``, ``MODEL.call``) with one that records each run: a trace."""
+    owner, _, name = target.rpartition(".")
+    holder = namespace[owner] if owner else None
+    original = getattr(holder, name) if holder is not None else namespace[name]
+
+    def counting(*args):
+        result = original(*args)
+        seen.append(result)
+        return result
+
+    if holder is not None:
+        setattr(holder, name, counting)
+    else:
+        namespace[name] = counting
+
+
+class _Model:
+    def call(self, x):
+        return x * 2.0
+
+
+@pytest.mark.parametrize("key", sorted(CALL_SITES))
+def test_fixed_call_sites_trace_once(tmp_path, key):
+    """The loops of the TFF401/TFF402 bad examples: the original traces on every iteration, the fixed code once;
+    TFF401's tf.function, given the tensor, computes what it computed with the Python value."""
+    import numpy as np
+
+    code, index = key
+    statement, target, original_traces, value = CALL_SITES[key]
+    bad = [e for e in examples((REPO / "rules" / f"{code}.md").read_text(encoding="utf-8")) if e.kind == "bad"][index]
+    fixed = _fixed_source(tmp_path, bad.code)
+    assert fixed is not None and fixed != bad.code
+    counts, values = [], []
+    for source in (bad.code, fixed):
+        if code == "TFF401":
+            namespace = _namespace(source, eager=False, directory=tmp_path)
+            if statement:
+                exec(statement, namespace)
+            counts.append(namespace[target].experimental_get_tracing_count())
+            values.append(_array(eval(value, namespace)))
+        else:
+            namespace = _namespace(source, eager=False, directory=tmp_path)
+            namespace["MODEL"] = _Model()
+            seen: list = []
+            _counted(namespace, target, seen)
+            exec(statement, namespace)
+            counts.append(len(seen))  # the wrapped function itself is unchanged: what it returns is too
+    assert counts == [original_traces, 1], counts
+    if values:
+        np.testing.assert_allclose(values[1], values[0], rtol=1e-6)
+
+
+def test_tensor_arguments_claims():
+    """What TFF401's fix leaves alone, and why TFF301 has none (TensorFlow 2.21)."""
+    import tensorflow as tf
+
+    @tf.function
+    def scaled(x, factor):
+        return x * factor
+
+    assert float(scaled(tf.ones([2]), 2)[0]) == 2.0
+    with pytest.raises(TypeError):
+        scaled(tf.ones([2]), tf.constant(2))  # int32 tensor * float32 tensor
+    assert scaled(tf.ones([2]), tf.constant(2.5)).dtype == tf.float32
+    assert tf.constant(7).dtype == tf.int32 and tf.constant(0.5).dtype == tf.float32
+
+    @tf.function
+    def appended(x, n):
+        out = []
+        for _ in range(n):
+            out.append(x)
+        return tf.stack(out)
+
+    assert appended(tf.ones([2]), 3).shape[0] == 3
+    assert appended(tf.ones([2]), tf.constant(3)).shape[0] == 1  # range(tensor): a graph loop, run once
+
+    @tf.function
+    def grown(x, n):
+        s = x
+        for _ in range(n):
+            s = tf.concat([s, x], 0)
+        return s
+
+    assert grown(tf.ones([2]), 3).shape[0] == 8
+    with pytest.raises(ValueError):
+        grown(tf.ones([2]), tf.constant(3))
+
+    @tf.function
+    def maybe(x, n):
+        if n > 0:
+            return x * 2.0
+        return None
+
+    assert float(maybe(tf.ones([2]), 1)[0]) == 2.0
+    with pytest.raises(ValueError):
+        maybe(tf.ones([2]), tf.constant(1))  # `if` on a tensor: tf.cond, and one branch returns None
+
+    with pytest.raises(TypeError):
+        tf.TensorArray(size=0, dynamic_size=True)  # no dtype: TFF301's rewrite would need one
+
+    @tf.function
+    def wrong_dtype(n):
+        array = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for i in tf.range(n):
+            array = array.write(i, i)
+        return array.stack()
+
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        wrong_dtype(3)
+
+
+def test_variable_per_call_raises_on_every_call():
+    """TFF105's original never runs: every call raises, so no edit can keep what it did."""
+    import tensorflow as tf
+
+    @tf.function
+    def scaled(x):
+        scale = tf.Variable(2.0)
+        return scale * x
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="singleton tf.Variables"):
+            scaled(tf.constant(1.0))

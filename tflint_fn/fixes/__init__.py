@@ -11,4 +11,4 @@ command.py the fix modes of `tflint-fn check`
 
 # The rules with a fix (``edits.BUILDERS``; tests/test_fixes.py keeps the two equal). Known here so that
 # a run without such findings imports nothing of the fix machinery.
-FIXABLE_CODES = frozenset({"TFF101", "TFF104", "TFF201", "TFF203", "TFF204", "TFF205", "TFF206"})
+FIXABLE_CODES = frozenset({"TFF101", "TFF104", "TFF201", "TFF203", "TFF204", "TFF205", "TFF206", "TFF401", "TFF402"})

@@ -595,6 +595,385 @@ def _used_as_tensor(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> bool:
     return False
 
 
+# --- shared: names, scopes, loops ------------------------------------------------------
+
+_NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_LOOPS = (cst.For, cst.While)
+_MUTATORS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "add", "discard",
+    "sort", "reverse", "__setitem__", "__delitem__",
+})
+
+
+def _walk(node: cst.CSTNode, skip_nested: bool = False):
+    """Every node under ``node`` (``node`` too), depth first; with ``skip_nested``, not inside a nested scope."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if skip_nested and current is not node and isinstance(current, _NESTED_SCOPES):
+            continue
+        stack.extend(reversed(current.children))
+
+
+def _is_reference(unit: Unit, name: cst.Name) -> bool:
+    """A ``Name`` that refers to a variable: not an attribute's name, a keyword, or an import's alias."""
+    parent = unit.parents.get(name)
+    if isinstance(parent, cst.Attribute) and parent.attr is name:
+        return False
+    if isinstance(parent, cst.Arg) and parent.keyword is name:
+        return False
+    return not isinstance(parent, (cst.ImportAlias, cst.AsName, cst.Param))
+
+
+def _target_roots(target) -> list[str]:
+    """The names an assignment target binds or changes (``self.x = ...`` and ``d[k] = ...`` change ``self``/``d``)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_roots(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_roots(target.value)
+    if isinstance(target, (cst.Attribute, cst.Subscript)):
+        root = target.value
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        return [root.value] if isinstance(root, cst.Name) else []
+    return []
+
+
+def _changed_in(node: cst.CSTNode) -> dict[str, int]:
+    """Names bound or changed in ``node`` (a loop, with its target), nested scopes' insides left out;
+    name -> how many times."""
+    counts: dict[str, int] = {}
+
+    def add(names):
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+
+    for current in _walk(node, skip_nested=True):
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)) and current is not node:
+            add([current.name.value])
+        elif isinstance(current, cst.AssignTarget):
+            add(_target_roots(current.target))
+        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
+            add(_target_roots(current.target))
+        elif isinstance(current, (cst.For, cst.CompFor)):
+            add(_target_roots(current.target))
+        elif isinstance(current, cst.NamedExpr):
+            add(_target_roots(current.target))
+        elif isinstance(current, cst.WithItem) and current.asname is not None:
+            add(_target_roots(current.asname.name))
+        elif isinstance(current, cst.ExceptHandler) and current.name is not None:
+            add(_target_roots(current.name.name))
+        elif isinstance(current, cst.Del):
+            add(_target_roots(current.target))
+        elif isinstance(current, (cst.Import, cst.ImportFrom)) and not isinstance(current.names, cst.ImportStar):
+            for alias in current.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                while isinstance(bound, cst.Attribute):
+                    bound = bound.value
+                add(_target_roots(bound))
+        elif isinstance(current, (cst.Global, cst.Nonlocal)):
+            add([item.name.value for item in current.names])
+        elif (isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
+              and current.func.attr.value in _MUTATORS):
+            add(_target_roots(current.func))
+    return counts
+
+
+def _enclosing(unit: Unit, node: cst.CSTNode, kinds) -> cst.CSTNode | None:
+    current = unit.parents.get(node)
+    while current is not None and not isinstance(current, kinds):
+        current = unit.parents.get(current)
+    return current
+
+
+# --- TFF401 a varying Python argument -> tf.constant(...) (unsafe) ---------------------------
+
+_STRINGISH = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
+# tf calls that take no symbolic tensor, or that build something other than a value from it.
+_NOT_A_TENSOR_ARGUMENT = frozenset({
+    "tensorflow.constant", "tensorflow.Variable", "tensorflow.TensorSpec", "tensorflow.TensorShape",
+    "tensorflow.function", "tensorflow.py_function", "tensorflow.numpy_function", "tensorflow.range",
+})
+_CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast"})
+
+
+def _is_float_value(node: cst.BaseExpression) -> bool:
+    """An expression whose Python value is a float by its spelling: ``0.5``, ``float(t)``, ``a / b``."""
+    if isinstance(node, cst.Float):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        return _is_float_value(node.expression)
+    if isinstance(node, cst.Call):
+        return isinstance(node.func, cst.Name) and node.func.value == "float" and len(node.args) == 1
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ARITHMETIC + (cst.Power,)):
+        return isinstance(node.operator, cst.Divide) or _is_float_value(node.left) or _is_float_value(node.right)
+    return False
+
+
+def _is_stringish(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _STRINGISH):
+        return True
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("str", "repr"):
+        return True
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Modulo)) and (
+        _is_stringish(node.left) or _is_stringish(node.right))
+
+
+def _traced_def(fixer: FileFixer) -> tuple[Unit, cst.FunctionDef] | None:
+    """The tf.function's ``def``, from the finding's traced-by chain, when it is in this file."""
+    finding = fixer.finding
+    context = getattr(finding, "context", None)
+    if context is None or context.kind != "tf.function" or not context.chain:
+        return None
+    root = context.chain[-1]
+    if root.path != finding.path:
+        return None  # defined in another module: its body is not here to read
+    name = root.function.rsplit(".", 1)[-1]
+    for unit in fixer.units:
+        if unit.cell != root.cell or unit.module is None:
+            continue
+        for node in unit.positions:
+            if (isinstance(node, cst.FunctionDef) and node.name.value == name
+                    and unit.positions[node.name].start.line == root.line):
+                return unit, node
+    return None
+
+
+def _decorated_by_tf_function_only(fixer: FileFixer, function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if fixer.imports.qualified(target) != "tensorflow.function":
+            return False
+    return True
+
+
+def _bound_parameter(unit: Unit, function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+    """The parameter of ``function`` that ``arg`` of ``call`` binds (None for ``*args``, ``**kwargs``)."""
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    in_class = isinstance(unit.parents.get(unit.parents.get(function)), cst.ClassDef)
+    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators)
+    if in_class and not static:
+        if not isinstance(call.func, cst.Attribute) or not positional:
+            return None
+        positional = positional[1:]  # `self`, `cls`
+    if arg.keyword is not None:
+        names = {p.name.value for p in [*params.params, *params.kwonly_params]}
+        return arg.keyword.value if arg.keyword.value in names else None
+    index = 0
+    for other in call.args:
+        if other.star:
+            return None
+        if other is arg:
+            break
+        if other.keyword is None:
+            index += 1
+    return positional[index].name.value if index < len(positional) else None
+
+
+def _uses_take_a_tensor(fixer: FileFixer, unit: Unit, function: cst.FunctionDef, name: str, floating: bool) -> bool:
+    """Every read of parameter ``name`` in ``function`` means the same with a tensor there.
+
+    An integer (or a value of unknown type) only as ``tf.cast(name, ...)``: an int32 tensor
+    meets float tensors nowhere else (``x * step`` raises TypeError with a float ``x``, where the
+    Python int was converted). A float also in arithmetic and as a TensorFlow op's argument,
+    as a float32 tensor, which is what the Python float became there. Anything else (``if name``,
+    ``range(name)``, an f-string, a list index, a Python helper) works only with a Python value."""
+    uses = 0
+    for node in _walk(function.body):
+        if isinstance(node, _NESTED_SCOPES) and any(
+                isinstance(inner, cst.Name) and inner.value == name for inner in _walk(node)):
+            return False  # read or bound in a nested function, lambda or comprehension
+        if not isinstance(node, cst.Name) or node.value != name or not _is_reference(unit, node):
+            continue
+        uses += 1
+        current, parent = node, unit.parents.get(node)
+        climbed = False
+        while floating and (
+            isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC)
+            or isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus)
+        ):
+            current, parent, climbed = parent, unit.parents.get(parent), True
+        if isinstance(parent, cst.Arg) and parent.value is current and not parent.star:
+            call = unit.parents.get(parent)
+            qualified = fixer.imports.qualified(call.func) if isinstance(call, cst.Call) else None
+            if qualified in _CASTS and call.args[0] is parent and not climbed:
+                continue
+            if (floating and qualified and qualified.startswith("tensorflow.") and qualified.count(".") <= 2
+                    and qualified not in _NOT_A_TENSOR_ARGUMENT
+                    and not qualified.startswith(("tensorflow.keras.", "tensorflow.data."))):
+                continue
+            return False
+        if floating and climbed and isinstance(parent, (cst.Return, cst.Assign, cst.AugAssign)):
+            continue  # a float32 tensor in arithmetic, its result returned or kept
+        return False  # a binding, a Python test, a Python call, a subscript, an f-string...
+    return uses > 0
+
+
+def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    arg = unit.parents.get(node)
+    if not isinstance(arg, cst.Arg) or arg.value is not node or arg.star:
+        return None
+    call = unit.parents.get(arg)
+    if not isinstance(call, cst.Call) or isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return None
+    if _is_stringish(node) or (isinstance(node, cst.Name) and node.value in ("True", "False", "None")):
+        return None  # a string tensor, or a bool: the function's Python uses of it change
+    found = _traced_def(fixer)
+    if found is None:
+        return None
+    def_unit, function = found
+    if not _decorated_by_tf_function_only(fixer, function) or function.asynchronous is not None:
+        return None
+    parameter = _bound_parameter(def_unit, function, call, arg)
+    floating = _is_float_value(node)
+    if parameter is None or not _uses_take_a_tensor(fixer, def_unit, function, parameter, floating):
+        return None
+    tf = fixer.module_name("tensorflow", "tf")
+    if tf is None:
+        return None
+    tf_name, edits = tf
+    edits.append(fixer.replace(unit, node, f"{tf_name}.constant({unit.code(node)})"))
+    dtype = "float32" if floating else "int32 (float32 for a float)"
+    return Plan("", UNSAFE, f"Pass `{_short(unit.code(node))}` as a tensor, `tf.constant(...)`: one trace for every "
+                f"value (unsafe: the value becomes a {dtype} tensor)", edits)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- TFF402 tf.function(f) created in a loop -> created once, before it (unsafe) ---------------
+
+def _loop_to_hoist_out_of(unit: Unit, node: cst.CSTNode, reads: set[str]):
+    """The outermost loop around ``node``, in its scope and reached through loop bodies, that binds none
+    of ``reads``; with the statement-level chain of loops, innermost first."""
+    loops = []
+    child, current = node, unit.parents.get(node)
+    while current is not None and not isinstance(current, (*_NESTED_SCOPES, cst.Module)):
+        if isinstance(current, _LOOPS):
+            if child is not current.body:
+                break  # the loop's target, iterable, test or `else`: evaluated once, or not per iteration
+            loops.append(current)
+        child, current = current, unit.parents.get(current)
+    chosen = None
+    for loop in loops:
+        if set(_changed_in(loop)) & reads:
+            break
+        chosen = loop
+    return chosen, loops
+
+
+def _read_names(unit: Unit, node: cst.CSTNode) -> set[str]:
+    return {name.value for name in _walk(node) if isinstance(name, cst.Name) and _is_reference(unit, name)}
+
+
+def _free_names_of_defs(fixer: FileFixer, name: str) -> set[str]:
+    """The names the file's ``def name`` bodies read and do not bind themselves: globals and closures."""
+    free: set[str] = set()
+    for unit in fixer.units:
+        for node in unit.positions:
+            if isinstance(node, cst.FunctionDef) and node.name.value == name:
+                local = set(_changed_in(node)) | {
+                    param.name.value for param in _walk(node.params) if isinstance(param, cst.Param)}
+                free |= _read_names(unit, node.body) - local
+    return free
+
+
+def _line_start(unit: Unit, node: cst.CSTNode) -> int:
+    line = unit.positions[node].start.line
+    return unit.offset(line, 0) - unit.shift(line)
+
+
+def _indent_before(unit: Unit, node: cst.CSTNode) -> str | None:
+    start, _ = unit.span(node)
+    indent = unit.text[_line_start(unit, node):start]
+    return indent if indent.strip() == "" else None
+
+
+def fix_hoist_tf_function(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
+    if not isinstance(node, cst.Call) or fixer.imports.qualified(node.func) != "tensorflow.function":
+        return None
+    positional = _positional(node)
+    if not positional or any(arg.keyword is not None and arg.keyword.value == "func" for arg in node.args):
+        return None
+    reads = _read_names(unit, node)
+    wrapped = positional[0]
+    if isinstance(wrapped, cst.Name):
+        reads |= _free_names_of_defs(fixer, wrapped.value)  # a value it reads, changed by the loop, is baked in
+    parent = unit.parents.get(node)
+    if isinstance(parent, cst.Call) and parent.func is node:  # tf.function(f)(x)
+        loop, _ = _loop_to_hoist_out_of(unit, node, reads)
+        if loop is None:
+            return None
+        if sum(isinstance(other, cst.Call) and fixer.imports.qualified(other.func) == "tensorflow.function"
+               for other in _walk(loop)) > 1:
+            return None  # two creations in one loop would pick one name
+        indent = _indent_before(unit, loop)
+        if indent is None:
+            return None
+        name = _fresh_name(fixer, wrapped)
+        start = _line_start(unit, loop)
+        return Plan("", UNSAFE, _HOIST_MESSAGE, [
+            fixer.insert(unit, start, f"{indent}{name} = {unit.code(node)}{unit.newline()}"),
+            fixer.replace(unit, node, name),
+        ])
+    assign = parent
+    line = unit.parents.get(assign)
+    block = unit.parents.get(line)
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+            and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+            and isinstance(block, cst.IndentedBlock) and len(block.body) > 1):
+        return None
+    target = assign.targets[0].target.value
+    loop, loops = _loop_to_hoist_out_of(unit, node, reads)
+    if loop is None or unit.parents.get(block) is not loops[0]:
+        return None  # only a statement of the loop body itself (not under an `if` in it) moves
+    if _changed_in(loop).get(target, 0) != 1 or target in reads:
+        return None  # `g` bound again in the loop
+    indent = _indent_before(unit, loop)
+    statement_indent = _indent_before(unit, line)
+    if indent is None or statement_indent is None:
+        return None
+    start = _line_start(unit, line)
+    _, end = unit.span(line)
+    newline_at = min((unit.text.find(sep, end) for sep in ("\r\n", "\n", "\r") if unit.text.find(sep, end) >= 0),
+                     default=-1)
+    if newline_at < 0:
+        return None
+    after = newline_at + (2 if unit.text.startswith("\r\n", newline_at) else 1)
+    moved = indent + unit.text[start + len(statement_indent):after]
+    return Plan("", UNSAFE, _HOIST_MESSAGE, [
+        fixer.insert(unit, _line_start(unit, loop), moved),
+        TextEdit(fixer.unit_index(unit), start, after, ""),
+    ])
+
+
+_HOIST_MESSAGE = ("Create the tf.function once, before the loop, and call that one (unsafe: Python values its "
+                  "function reads are then fixed at its first trace)")
+
+
+def _fresh_name(fixer: FileFixer, wrapped: cst.BaseExpression) -> str:
+    parts = []
+    current = wrapped
+    while isinstance(current, cst.Attribute):
+        parts.append(current.attr.value)
+        current = current.value
+    if isinstance(current, cst.Name) and current.value not in ("self", "cls"):
+        parts.append(current.value)
+    base = "fast_" + ("_".join(reversed(parts)) if parts else "function")
+    name, number = base, 1
+    while name in fixer.imports.names or name in fixer.imports.bound:
+        number += 1
+        name = f"{base}_{number}"
+    return name
+
+
 BUILDERS = {
     "TFF101": fix_print,
     "TFF104": fix_trace_time_value,
@@ -603,5 +982,7 @@ BUILDERS = {
     "TFF204": fix_math,
     "TFF205": fix_assert,
     "TFF206": fix_static_dim,
+    "TFF401": fix_varying_argument,
+    "TFF402": fix_hoist_tf_function,
 }
 FIXABLE_CODES = frozenset(BUILDERS)
