@@ -472,7 +472,7 @@ def test_bad_config_is_one_line(tmp_path, table, message):
 
 @pytest.mark.parametrize("args, message", [
     (["--add-noqa", "--fix"], "--add-noqa cannot be combined with --fix, --fix-only or --diff"),
-    (["--fix", "--dynamic"], "--fix, --fix-only, --diff and --add-noqa cannot be combined with --dynamic"),
+    (["--add-noqa", "--dynamic"], "--add-noqa cannot be combined with --dynamic"),
     (["--add-noqa", "--stdin-filename", "x.py", "-"], "--add-noqa writes files; it cannot take stdin (`-`)"),
 ])
 def test_bad_option_combinations_are_one_line(tmp_path, args, message):
@@ -644,9 +644,9 @@ _STEP = textwrap.dedent(
         {body}
 
 
-    def train(x, epochs):
+    def train(epochs):
         for epoch in range(epochs):
-            step(x, {argument})
+            step(tf.ones([2]), {argument})
     """
 )
 
@@ -656,6 +656,8 @@ _STEP = textwrap.dedent(
     ("return x * tf.cast(n, tf.float32)", "n=epoch", "n=tf.constant(epoch)"),
     ("return x * n", "float(epoch) * 0.5", "tf.constant(float(epoch) * 0.5)"),  # float32 meets float32
     ("return tf.minimum(x, n * 0.5)", "epoch / 10", "tf.constant(epoch / 10)"),
+    ("return x", "epoch", "tf.constant(epoch)"),  # never read: a tensor changes nothing but the traces
+    ("return n * 2.0", "float(epoch)", None),  # a Python float returned, a tensor after the fix
     ("return x * n", "epoch", None),  # int32 tensor * float tensor: TypeError
     ("return tf.minimum(1.0, n)", "epoch", None),  # the Python int became float32 there, a tensor stays int32
     ("return x if n > 0 else -x", "epoch", None),  # a Python test becomes a tensor condition
@@ -672,7 +674,35 @@ def test_varying_argument_is_wrapped_only_where_the_function_takes_a_tensor(tmp_
     if fixed is None:
         assert text is None
     else:
-        assert text == _STEP.format(body=body, argument=argument).replace(f"step(x, {argument})", f"step(x, {fixed})")
+        assert text == _STEP.format(body=body, argument=argument).replace(
+            f"step(tf.ones([2]), {argument})", f"step(tf.ones([2]), {fixed})")
+
+
+@pytest.mark.parametrize("start, update, fixed", [
+    ("0.1", "rate *= 0.5", True),  # bound only to floats: a float32 tensor meets the float32 `x`
+    ("1", "rate *= 2", False),  # an int
+    ("0.1", "rate, other = rate / 2, 1", False),  # bound some other way
+])
+def test_varying_argument_named_by_a_float_variable(tmp_path, start, update, fixed):
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+
+
+        @tf.function
+        def step(x, rate):
+            return x * rate
+
+
+        rate = {start}
+        for _ in range(4):
+            step(tf.ones([2]), rate)
+            {update}
+        """
+    )
+    text = _fixed_text(tmp_path, source)
+    assert (text == source.replace("step(tf.ones([2]), rate)", "step(tf.ones([2]), tf.constant(rate))")) if fixed else (
+        text is None)
 
 
 def test_varying_argument_of_a_method_and_a_wrapped_function(tmp_path):

@@ -116,8 +116,8 @@ def check(
         _fail(f"--jobs {jobs}: give a positive number of processes")
     if dynamic and stdin is not None:
         _fail("--dynamic cannot check stdin: the worker imports modules from files")
-    if dynamic and (fix or fix_only or show_diff or add_noqa):
-        _fail("--fix, --fix-only, --diff and --add-noqa cannot be combined with --dynamic")
+    if dynamic and add_noqa:
+        _fail("--add-noqa cannot be combined with --dynamic")
     if add_noqa and stdin is not None:
         _fail("--add-noqa writes files; it cannot take stdin (`-`)")
     try:
@@ -134,30 +134,12 @@ def check(
         if show_settings:
             click.echo(config_module.describe(settings), nl=False)
             return
-        mode = None if dynamic else fix_command.choose_mode(fix, fix_only, show_diff, add_noqa, settings)
+        mode = fix_command.choose_mode(fix, fix_only, show_diff, add_noqa, settings)
         unsafe = unsafe_fixes if unsafe_fixes is not None else settings.unsafe_fixes
-        if mode is not None:
-            def lint(overlay):
-                given = stdin
-                if stdin is not None:  # the buffer, fixed in the rounds before
-                    given = (stdin[0], overlay.get(Path(os.path.abspath(cwd / stdin[0])), stdin[1]))
-                return run(
-                    paths, settings, cwd, stdin=given, resolver=resolver, force_exclude=force_exclude, jobs=jobs,
-                    project_context=settings.project_context and not no_project_context, overlay=overlay,
-                )
-
-            fixed = fix_command.run_mode(
-                mode, lint, cwd, resolver.for_path, unsafe, stdin, show_fixes, output_format == "text" and not statistics,
-            )
-            for line in fixed.stderr:
-                click.echo(line, err=True)
-            result = fixed.result
-            if result is None:  # --fix-only, --diff, --add-noqa: nothing more to report
-                _write_stdout(fixed.stdout)
-                sys.exit(fixed.exit_code)
         if dynamic:
             # Settings first: a bad `dynamic` table is reported with or without TensorFlow.
             from tflint_fn.dynamic import runner as dynamic_runner
+            from tflint_fn.fixes.proof import FixProver
 
             options = dynamic_runner.options_from(
                 settings.dynamic, settings.root or cwd, jobs, examples_path,
@@ -165,6 +147,32 @@ def check(
             )
             if not dynamic_runner.tensorflow_available():
                 _fail(f"--dynamic needs TensorFlow, from the `dynamic` extra: {dynamic_runner.INSTALL_HINT}")
+            # --fix/--diff: only fixes TensorFlow proves are made; the input_signature proposals.
+            prover = FixProver(cwd, options, settings.root)
+        if mode is not None:
+            def lint(overlay):
+                given = stdin
+                if stdin is not None:  # the buffer, fixed in the rounds before
+                    given = (stdin[0], overlay.get(Path(os.path.abspath(cwd / stdin[0])), stdin[1]))
+                return run(
+                    paths, settings, cwd, stdin=given, resolver=resolver, force_exclude=force_exclude,
+                    jobs=None if dynamic else jobs, collect_targets=dynamic,
+                    project_context=settings.project_context and not no_project_context, overlay=overlay,
+                )
+
+            if dynamic and unsafe:  # what the retracing check observes makes the input_signature proposals
+                prover.observe(lint({}), settings.enabled)
+            fixed = fix_command.run_mode(
+                mode, lint, cwd, resolver.for_path, unsafe, stdin, show_fixes, output_format == "text" and not statistics,
+                prover=prover if dynamic else None,
+            )
+            for line in fixed.stderr:
+                click.echo(line, err=True)
+            result = fixed.result
+            if result is None:  # --fix-only, --diff, --add-noqa: nothing more to report
+                _write_stdout(fixed.stdout)
+                sys.exit(fixed.exit_code)
+            result.fixes = fixed.fixes
         if mode is None:
             result = run(
                 paths, settings, cwd, stdin=stdin, resolver=resolver, force_exclude=force_exclude,
@@ -172,7 +180,12 @@ def check(
                 jobs=None if dynamic else jobs, project_context=settings.project_context and not no_project_context,
             )
         if dynamic:
-            result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled)
+            # The findings left (with --fix, in the files as written), each with its verdict.
+            observed = {} if mode is None else None
+            result = dynamic_runner.run_dynamic(result, cwd, options, settings.root, settings.enabled,
+                                                observed=observed)
+            if observed:
+                result.findings = prover.propose(result.findings, observed)
     except (config_module.ConfigError, DiscoveryError, DynamicError, fix_command.FixError) as error:
         _fail(str(error))
     if result.cache_refused is not None:

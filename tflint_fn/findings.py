@@ -90,13 +90,18 @@ class Fix:
     applicability: str  # "safe" | "unsafe"
     message: str
     edits: tuple[Edit, ...]
+    # --dynamic with --fix/--diff: {"status", "evidence"}, what TensorFlow showed of this fix
+    proof: dict | None = field(default=None, compare=False)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "applicability": self.applicability,
             "message": self.message,
             "edits": [edit.to_json() for edit in self.edits],
         }
+        if self.proof is not None:
+            data["proof"] = dict(self.proof)
+        return data
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,8 @@ class Result:
     cache_refused: str | None = None
     # display path -> its cells, for the notebooks checked (--show-source)
     notebooks: dict = field(default_factory=dict)  # of sources.notebooks.Notebook
+    # --dynamic with --fix: every fix tried, with its proof (the JSON's `fixes`)
+    fixes: list[dict] = field(default_factory=list)
 
     def source_of(self, finding: Finding) -> str | None:
         """The text ``finding``'s lines count in: its file's, or in a notebook its cell's."""

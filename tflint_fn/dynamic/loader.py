@@ -90,14 +90,16 @@ class Loader:
         linecache.cache[path] = (len(overlay), None, lines, path)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
+        # AutoGraph re-reads the file of any loaded module whose __file__ matches the
+        # function's, which would undo the edit: also while the module runs (a tf.data
+        # pipeline at its top level converts its function then). The folder stays the same.
+        module.__file__ = path + _EDITED
         sys.modules[name] = module
         top = self._plan(overlay, path)
         if top is None:
             exec(compile(overlay, path, "exec"), module.__dict__)
         else:
             self._run_planned(name, module, top, path)
-        # AutoGraph re-reads the file of any loaded module whose __file__ matches
-        # the function's, which would undo the edit.
         module.__file__ = path + _EDITED
         return module
 

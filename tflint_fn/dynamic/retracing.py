@@ -33,6 +33,7 @@ from tflint_fn.dynamic.plans import (
     run_eagerly,
     times_text,
 )
+from tflint_fn.dynamic.signatures import observed_signature
 
 
 def judge_retracing_root(job, finding, plan: Plan, graph: Phase, how: str) -> None:
@@ -87,7 +88,40 @@ def _per_call_function(job, finding) -> None:
 
 
 def judge_call_site_retracing(job, subject: dict, parameter: str, findings: list) -> None:
-    """TFF401/TFF405 at a call site: call the tf.function with varying Python values or shapes."""
+    """TFF401/TFF405 at a call site: call the tf.function with varying Python values or shapes.
+
+    A confirmed verdict carries ``signature``: the ``input_signature`` those
+    calls show (``signatures.observed_signature``), or ``signature_problem``.
+    """
+    shapes = any(f["code"] == "TFF405" for f in findings)
+    function, calls, base, shown = varied_calls(job, subject, parameter, shapes)
+    plan = Plan(base, "calls", lambda: None, lambda i: function(*i.args, **i.kwargs), None, function,
+                function.python_function)
+    with quiet():
+        graph = job._phase(plan, eager=False, calls=len(calls), vary=lambda index: calls[index])
+    specs, problem = observed_signature(function.python_function, calls, base.note.startswith("probe"))
+    for finding in findings:
+        if graph.errors:
+            error = describe_exception(graph.errors[0][1])
+            job._set(finding, "error", f"calling with {parameter}={shown[0]} raised {error}")
+            continue
+        text = f"traced {times_text(graph.traces)} for {len(calls)} calls: {parameter}=" + ", ".join(shown)
+        text += job._warnings(graph, "retracing") + _signatures(function, parameter)
+        status = "confirmed" if graph.traces == len(calls) else "not-reproduced"
+        others = re.sub(rf",? ?\b{re.escape(parameter)}=TensorSpec\([^)]*\)", "", base.note)
+        others = "none" if others == "probe" else others
+        job._set(finding, status, text + f" (other arguments: {others})")
+        if status == "confirmed":
+            job.results[str(finding["id"])].update({"signature": specs} if specs else {"signature_problem": problem})
+
+
+def varied_calls(job, subject: dict, parameter: str, shapes: bool):
+    """The tf.function in ``job.module``, and the calls with a varying ``parameter`` that run eagerly.
+
+    Returns ``(function, calls, base, shown)``: ``calls`` are ``Inputs``, one per
+    value, the other arguments from ``base`` (an example, the input_signature or
+    a probe); ``shown`` the values as the evidence writes them. Raises ``Skip``.
+    """
     import tensorflow as tf
 
     function, instance, _ = job._resolve(job.module, subject)
@@ -105,7 +139,6 @@ def judge_call_site_retracing(job, subject: dict, parameter: str, findings: list
     else:
         bases = [Inputs(values, {}, note, instance)
                  for values, note in probe_candidates(required_parameters(function.python_function))]
-    shapes = any(f["code"] == "TFF405" for f in findings)
     failures = []
     for base in bases:
         try:
@@ -113,36 +146,20 @@ def judge_call_site_retracing(job, subject: dict, parameter: str, findings: list
         except TypeError:
             continue
         for values, shown in varied_values(bound.arguments.get(parameter), shapes):
-
-            def vary(index, bound=bound, values=values, base=base):
+            calls = []
+            for value in values:
                 arguments = dict(bound.arguments)
-                arguments[parameter] = values[index]
+                arguments[parameter] = value
                 call = inspect.BoundArguments(signature, arguments)
-                return Inputs(call.args, call.kwargs, base.note, base.instance)
-
+                calls.append(Inputs(call.args, call.kwargs, base.note, base.instance))
             try:  # the values must be ones the function accepts: check eagerly first
                 with quiet():
-                    for index in range(len(values)):
-                        run_eagerly(lambda: function(*vary(index).args, **vary(index).kwargs))
+                    for call in calls:
+                        run_eagerly(lambda call=call: function(*call.args, **call.kwargs))
             except Exception as error:
                 failures.append(f"{parameter}={shown[0]} with {base.note}: {describe_exception(error)}")
                 continue
-            plan = Plan(base, "calls", lambda: None, lambda i: function(*i.args, **i.kwargs), None, function,
-                        function.python_function)
-            with quiet():
-                graph = job._phase(plan, eager=False, calls=len(values), vary=vary)
-            for finding in findings:
-                if graph.errors:
-                    error = describe_exception(graph.errors[0][1])
-                    job._set(finding, "error", f"calling with {parameter}={shown[0]} raised {error}")
-                    continue
-                text = f"traced {times_text(graph.traces)} for {len(values)} calls: {parameter}=" + ", ".join(shown)
-                text += job._warnings(graph, "retracing") + _signatures(function, parameter)
-                status = "confirmed" if graph.traces == len(values) else "not-reproduced"
-                others = re.sub(rf",? ?\b{re.escape(parameter)}=TensorSpec\([^)]*\)", "", base.note)
-                others = "none" if others == "probe" else others
-                job._set(finding, status, text + f" (other arguments: {others})")
-            return
+            return function, calls, base, shown
     raise Skip(f"needs an example: no input runs eagerly with varying `{parameter}` "
                f"(first: {failures[0] if failures else 'none'}); declare one for `{job.name}:{subject['qualname']}`")
 

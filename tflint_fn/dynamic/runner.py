@@ -572,8 +572,12 @@ def _out_of_time(job: dict, options: Options, first: TimedOut | None, cut: Timed
 
 
 def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, enabled: frozenset[str],
-                stats: Stats | None = None):
-    """Trace every root of ``result`` and attach a verdict to each finding."""
+                stats: Stats | None = None, observed: dict | None = None):
+    """Trace every root of ``result`` and attach a verdict to each finding.
+
+    ``observed`` (a dict) receives, per confirmed TFF401/TFF405 finding (keyed by
+    ``observed_key``), the input signature its calls showed, for the fix proposal.
+    """
     from tflint_fn.checks import FAILS_TO_TRACE
 
     stats = stats or Stats()
@@ -585,6 +589,8 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
         if finding.subject is not None:
             key = f"{finding.subject.module}\t{finding.subject.path}"
             verdict = outcomes.get(key, {}).get("results", {}).get(str(index))
+        if observed is not None and verdict is not None and ("signature" in verdict or "signature_problem" in verdict):
+            observed[observed_key(finding)] = (verdict.get("signature"), verdict.get("signature_problem", ""))
         if verdict is None and finding.cell is not None:
             verdict = {"status": "skipped", "evidence": _IN_NOTEBOOK}
         if verdict is None and finding.subject is None and finding.context is not None:
@@ -606,6 +612,12 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
     merged.sort(key=lambda f: f.sort_key)
     result.findings = merged
     return result
+
+
+def observed_key(finding: Finding) -> tuple:
+    """A call-site finding, as every lint round of ``--fix`` reports it (lines move when imports are added)."""
+    subject = finding.subject
+    return (finding.path, finding.code, subject.qualname if subject else None, subject.parameter if subject else None)
 
 
 def _suppressed(finding: Finding, source: str | None) -> bool:

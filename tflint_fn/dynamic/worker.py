@@ -4,7 +4,8 @@ Started by ``runner`` (under ``supervisor``) as ``python -m
 tflint_fn.dynamic.worker MEMORY_MB``. It reads one job per line on stdin (a
 module, its traced roots and the findings about them), traces every root with
 real TensorFlow (``job``), and writes one result per line on the protocol
-stream. Anything the user's code prints outside a capture lands on stderr,
+stream (a job that carries a module's ``fixed`` text proves its fixes
+instead: ``fixproof``). Anything the user's code prints outside a capture lands on stderr,
 whose tail the runner keeps for crash reports.
 
 The protocol streams are moved off descriptors 0 and 1 to close-on-exec
@@ -28,6 +29,7 @@ import sys
 import threading
 import time
 
+from tflint_fn.dynamic.fixproof import prove_fixes
 from tflint_fn.dynamic.inputs import ExampleError, load_examples
 from tflint_fn.dynamic.job import Job
 from tflint_fn.dynamic.loader import Loader
@@ -130,7 +132,6 @@ def main(argv: list[str]) -> int:
             loader.use_roots()  # the examples module may import the project
             if path not in examples_cache:
                 examples_cache[path] = load_examples(path)
-            runner = Job(job, loader, examples_cache[path])
             original_load = loader.load
 
             def load(name, path, overlay=None, _load=original_load):
@@ -139,7 +140,10 @@ def main(argv: list[str]) -> int:
                 return module
 
             loader.load = load
-            result = runner.run()
+            if "fixed" in job:  # --dynamic with --fix/--diff: prove the fixes of this module
+                result = prove_fixes(job, loader, examples_cache[path])
+            else:
+                result = Job(job, loader, examples_cache[path]).run()
         except ExampleError as error:
             result = {"module": job["module"], "results": {
                 str(f["id"]): {"status": "error", "evidence": str(error)} for f in job["findings"]}, "new": []}

@@ -38,6 +38,7 @@ class ModeOutput:
     stderr: list[str] = field(default_factory=list)
     exit_code: int | None = None  # None: the usual (1 when findings remain)
     fixed: int = 0
+    fixes: list[dict] = field(default_factory=list)  # --dynamic: every fix tried and its proof (JSON `fixes`)
 
 
 def choose_mode(fix: bool | None, fix_only: bool, diff: bool, add_noqa: bool, settings) -> str | None:
@@ -81,7 +82,9 @@ def run_mode(
     stdin: tuple[str, bytes] | None,
     show_fixes: bool,
     text_report: bool,
+    prover=None,
 ) -> ModeOutput:
+    """Run ``mode``; with a ``prover`` (``proof.FixProver``, --dynamic), only the fixes it proves are made."""
     sources = Sources(cwd, stdin=stdin)
 
     def fixable_for(display: str) -> frozenset[str]:
@@ -89,15 +92,29 @@ def run_mode(
 
     if mode == "add-noqa":
         return _add_noqa(lint(sources.overlay), sources)
-    outcome = fix_rounds(lint, sources, lambda display: FixPolicy(fixable_for(display), unsafe))
+    def policy_for(display: str) -> FixPolicy:
+        return FixPolicy(fixable_for(display), unsafe)
+
+    proofs: list[str] = []
+    if prover is None:
+        outcome = fix_rounds(lint, sources, policy_for)
+    else:
+        outcome, sources = prover.fix(lint, lambda: Sources(cwd, stdin=stdin), policy_for)
+        proofs = prover.lines("left out of the diff" if mode == "diff" else "not written")
     output = ModeOutput(fixed=outcome.count)
     result = outcome.result
+    if prover is not None:
+        from tflint_fn.fixes.proof import with_proofs
+
+        output.fixes = [item.to_json() for item in prover.tried]
+        result.findings = with_proofs(result.findings, prover.tried)
     if mode == "diff":
         output.stdout = diffs(outcome.fixed, outcome.originals, outcome.displays)
         if show_fixes:
             output.stderr.extend(fixes_list(outcome.applied, "Would fix"))
         else:
             output.stderr.append(f"Would fix {_plural(outcome.count, 'finding')}." if outcome.fixed else "No fixes to apply.")
+        output.stderr.extend(proofs)
         output.exit_code = 1 if outcome.fixed else 0
         return output
     if stdin is not None:
@@ -111,6 +128,7 @@ def run_mode(
     summary = [f"Fixed {_plural(outcome.count, 'finding')}."] if outcome.count else []
     if show_fixes:
         summary = fixes_list(outcome.applied)
+    summary += proofs
     if mode == "fix-only":
         output.stderr.extend(summary)
         if output.exit_code is None:

@@ -29,8 +29,12 @@ class FixPolicy:
 
     fixable: frozenset[str]
     unsafe: bool = False
+    # --dynamic: findings whose fix TensorFlow did not prove (``proof.unit_of`` keys), never applied
+    refused: Callable[[Finding, Plan], bool] | None = None
 
-    def applies(self, plan: Plan) -> bool:
+    def applies(self, plan: Plan, finding: Finding | None = None) -> bool:
+        if self.refused is not None and finding is not None and self.refused(finding, plan):
+            return False
         return plan.code in self.fixable and (plan.applicability == SAFE or self.unsafe)
 
 
@@ -72,18 +76,24 @@ def _by_file(findings: list[Finding]) -> dict[str, list[Finding]]:
     return files
 
 
-def plan_file(file: FileText, findings: list[Finding]) -> list[tuple[Finding, Plan]]:
-    wanted = [finding for finding in findings if finding.code in FIXABLE_CODES]
+# A source of plans beside the rules' own (``--dynamic``'s input_signature): asked first, for every finding.
+Extra = Callable[[FileFixer, Finding], "Plan | None"]
+
+
+def plan_file(file: FileText, findings: list[Finding], extra: Extra | None = None) -> list[tuple[Finding, Plan]]:
+    wanted = [finding for finding in findings if finding.code in FIXABLE_CODES or extra is not None]
     if not wanted:
         return []
     fixer = FileFixer(file.units)
     plans = []
     for finding in wanted:
-        unit = file.unit_for(finding.cell)
-        if unit is None or unit.module is None:
-            continue
-        nodes = unit.nodes_at(finding.start.line, finding.start.column, finding.end.line, finding.end.column)
-        plan = fixer.plan(finding.code, unit, nodes, finding)
+        plan = extra(fixer, finding) if extra is not None else None
+        if plan is None and finding.code in FIXABLE_CODES:
+            unit = file.unit_for(finding.cell)
+            if unit is None or unit.module is None:
+                continue
+            nodes = unit.nodes_at(finding.start.line, finding.start.column, finding.end.line, finding.end.column)
+            plan = fixer.plan(finding.code, unit, nodes, finding)
         if plan is not None:
             plans.append((finding, plan))
     return plans
@@ -137,6 +147,7 @@ class FixOutcome:
     displays: dict[Path, str] = field(default_factory=dict)
     applied: Counter = field(default_factory=Counter)  # (display path, code, name) -> fixes applied
     rounds: int = 0
+    made: list[tuple[Finding, Plan]] = field(default_factory=list)  # every fix applied, with its finding
 
     @property
     def count(self) -> int:
@@ -144,7 +155,7 @@ class FixOutcome:
 
 
 def fix_rounds(lint: Callable[[dict[Path, bytes]], object], sources: Sources,
-               policy_for: Callable[[str], FixPolicy]) -> FixOutcome:
+               policy_for: Callable[[str], FixPolicy], extra: Extra | None = None) -> FixOutcome:
     """Lint, apply the fixes that apply, and lint again until none applies (at most MAX_ROUNDS)."""
     outcome = FixOutcome(None)
     result = lint(sources.overlay)
@@ -152,12 +163,13 @@ def fix_rounds(lint: Callable[[dict[Path, bytes]], object], sources: Sources,
         changed = False
         for display, in_file in _by_file(result.findings).items():
             policy = policy_for(display)
-            if not any(f.code in FIXABLE_CODES and f.code in policy.fixable for f in in_file):
+            if extra is None and not any(f.code in FIXABLE_CODES and f.code in policy.fixable for f in in_file):
                 continue
             file = _load(sources, display)
             if file is None:
                 continue
-            planned = [(finding, plan) for finding, plan in plan_file(file, in_file) if policy.applies(plan)]
+            planned = [(finding, plan) for finding, plan in plan_file(file, in_file, extra)
+                       if policy.applies(plan, finding)]
             if not planned:
                 continue
             try:
@@ -174,6 +186,7 @@ def fix_rounds(lint: Callable[[dict[Path, bytes]], object], sources: Sources,
             names = {finding.code: finding.name for finding, _ in planned}
             for plan in chosen:
                 outcome.applied[(display, plan.code, names[plan.code])] += 1
+            outcome.made.extend((finding, plan) for finding, plan in planned if any(plan is c for c in chosen))
             changed = True
         if not changed:
             break

@@ -26,6 +26,8 @@ def to_document(result: Result, show_suppressed: bool = False) -> dict:
     }
     if show_suppressed:
         document["suppressed"] = [finding.to_json() for finding in result.suppressed]
+    if result.fixes:
+        document["fixes"] = result.fixes
     return printable_tree(document)
 
 

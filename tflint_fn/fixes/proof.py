@@ -1,0 +1,290 @@
+"""``--dynamic`` with ``--fix``, ``--fix-only`` or ``--diff``: only fixes TensorFlow proved are made.
+
+``FixProver.fix`` runs the fix rounds, groups the fixes made by the traced
+root that runs them (a finding's ``subject``; a proposed ``input_signature``
+is its own unit, the tf.function and its varying parameter), and sends each
+root's module, with its fixed text, to a dynamic worker (``dynamic/fixproof.py``):
+the fixed function must trace, give the eager original's outputs on the same
+inputs, and the finding must be gone when the fixed text is linted again.
+The fixes of a root that is not proven are refused, and the rounds run again
+without them (a root's fixed text changes when another root's fixes go, so
+it is proven again), at most ``MAX_ATTEMPTS`` times; a file still holding an
+unproven fix after that is not fixed at all.
+
+It also makes the ``input_signature`` proposals (``extra``): the signatures
+the retracing check observed (``runner.run_dynamic(observed=...)``), as
+plans of ``signature.py``. This module never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tflint_fn.findings import Finding
+from tflint_fn.fixes.apply import FileText, NotFixable
+from tflint_fn.fixes.edits import FileFixer, Plan
+from tflint_fn.fixes.runner import FixOutcome, FixPolicy, Sources, fix_rounds
+from tflint_fn.fixes.signature import MESSAGE_START, signature_plan
+
+PROVEN, NOT_PROVEN, UNTESTED = "proven", "not-proven", "untested"
+MAX_ATTEMPTS = 4
+CALL_SITE_CODES = frozenset({"TFF401", "TFF402", "TFF405"})  # findings outside the traced function
+VALUES_NOT_COMPARED = frozenset({"TFF104"})  # random numbers and clocks: shapes and dtypes only
+
+
+def is_proposal(plan: Plan) -> bool:
+    return plan.message.startswith(MESSAGE_START)
+
+
+def unit_of(finding: Finding, plan: Plan) -> tuple | None:
+    """What one proof covers: (root's path, module, qualname, parameter of a proposed input_signature)."""
+    subject = finding.subject
+    if subject is None:
+        return None
+    return (subject.path, subject.module, subject.qualname, subject.parameter if is_proposal(plan) else None)
+
+
+@dataclass
+class Tried:
+    """A fix made in some round, and what TensorFlow showed of it."""
+
+    finding: Finding
+    plan: Plan
+    unit: tuple | None
+    proof: dict = field(default_factory=dict)
+    written: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.finding.code, "name": self.finding.name, "path": self.finding.path,
+            "start": self.finding.start.to_json(), "function": self.finding.function,
+            "applicability": self.plan.applicability, "message": self.plan.message,
+            "written": self.written, "proof": dict(self.proof),
+        }
+
+    def line(self, verb: str) -> str:
+        where = f"{self.finding.location()}: {self.finding.code}"
+        if self.written:
+            return f"{where} fix proven: {self.proof['evidence']}"
+        return f"{where} fix {self.proof['status'].replace('-', ' ')}, {verb}: {self.proof['evidence']}"
+
+
+@dataclass
+class FixProver:
+    """Proves fixes with ``run_jobs`` (dynamic/runner.py), one worker job per module."""
+
+    cwd: Path
+    options: object  # dynamic.runner.Options
+    config_root: Path | None
+    observed: dict = field(default_factory=dict)  # runner.observed_key -> (specs | None, why not)
+    run_jobs: Callable | None = None
+    tried: list[Tried] = field(default_factory=list)
+
+    # -- the input_signature proposals
+
+    def extra(self, fixer: FileFixer, finding: Finding) -> Plan | None:
+        from tflint_fn.dynamic.runner import observed_key
+
+        if finding.code not in ("TFF401", "TFF405"):
+            return None
+        specs, _ = self.observed.get(observed_key(finding), (None, ""))
+        return signature_plan(fixer, finding, specs) if specs else None
+
+    def observe(self, result, enabled: frozenset[str]) -> None:
+        """Run the retracing check on ``result``'s TFF401/TFF405 findings, keeping the signatures their calls show."""
+        from tflint_fn.dynamic.runner import run_dynamic
+
+        selected = [f for f in result.findings if f.code in ("TFF401", "TFF405") and f.subject is not None]
+        if selected:
+            run_dynamic(replace(result, findings=selected, targets=[], suppressed=[]), self.cwd, self.options,
+                        self.config_root, frozenset(), observed=self.observed)
+
+    def propose(self, findings: list[Finding], observed: dict) -> list[Finding]:
+        """``--dynamic`` alone: each TFF401/TFF405 finding with an observed signature gets it as its (unsafe) fix."""
+        from tflint_fn.fixes.runner import to_fix
+
+        self.observed.update(observed)
+        sources = Sources(self.cwd)
+        out = []
+        for finding in findings:
+            plan = None
+            data = sources.data(finding.path) if finding.code in ("TFF401", "TFF405") else None
+            if data is not None:
+                try:
+                    file = FileText.read(data, notebook=finding.path.endswith(".ipynb"))
+                    plan = self.extra(FileFixer(file.units), finding)
+                except NotFixable:
+                    plan = None
+            out.append(replace(finding, fix=to_fix(file, plan)) if plan is not None else finding)
+        return out
+
+    # -- the fix rounds, proven
+
+    def fix(self, lint, new_sources: Callable[[], Sources], policy_for: Callable[[str], FixPolicy]):
+        """(outcome, sources) of the last rounds: every fix they made proven; ``self.tried`` says what was tried."""
+        refused: dict[tuple, dict] = {}
+        proven: dict[tuple, dict] = {}  # (unit, fixed text) -> proof
+        first: list = []
+
+        def counting_lint(overlay):
+            result = lint(overlay)
+            if not first:
+                first.append(result)
+            return result
+
+        dropped_files: set[str] = set()  # the last attempt: files that still held an unproven fix
+
+        def is_refused(finding: Finding, plan: Plan) -> bool:
+            return unit_of(finding, plan) in refused or finding.path in dropped_files
+
+        def refusing(display: str) -> FixPolicy:
+            return replace(policy_for(display), refused=is_refused)
+
+        unproven_files: set[str] = set()
+        for attempt in range(MAX_ATTEMPTS + 1):
+            sources = new_sources()
+            last = attempt == MAX_ATTEMPTS
+            if last:
+                dropped_files.update(unproven_files)
+            outcome = fix_rounds(counting_lint, sources, refusing, self.extra)
+            tried = [Tried(finding, plan, unit_of(finding, plan)) for finding, plan in outcome.made]
+            if last:
+                for item in tried:
+                    item.proof = proven.get((item.unit, self._text(outcome, item))) or {
+                        "status": UNTESTED, "evidence": f"not written: its file's other fixes were still not proven "
+                                                        f"after {MAX_ATTEMPTS} attempts"}
+                    if item.proof["status"] != PROVEN:  # never write a text that was not proven
+                        outcome.fixed.pop(Path(os.path.abspath(self.cwd / item.finding.path)), None)
+                break
+            self._prove(tried, outcome, first[0] if first else outcome.result, proven)
+            bad = {item.unit: item.proof for item in tried if item.proof["status"] != PROVEN}
+            if not bad:
+                break
+            refused.update(bad)
+            unproven_files = {item.finding.path for item in tried if item.proof["status"] != PROVEN}
+            self.tried.extend(item for item in tried if item.proof["status"] != PROVEN)
+        for item in tried:
+            item.written = item.proof.get("status") == PROVEN
+        self.tried = _distinct([*self.tried, *tried])
+        return outcome, sources
+
+    def _text(self, outcome: FixOutcome, item: Tried) -> str | None:
+        if item.unit is None:
+            return None
+        data = outcome.fixed.get(Path(os.path.abspath(self.cwd / item.unit[0])))
+        if data is None:
+            return None
+        try:
+            return FileText.read(data, notebook=False).units[0].text
+        except NotFixable:
+            return None
+
+    def _prove(self, tried: list[Tried], outcome: FixOutcome, before, proven: dict) -> None:
+        from tflint_fn.dynamic.runner import Stats, build_jobs, run_jobs
+
+        pending: dict[tuple, list[Tried]] = {}
+        for item in tried:
+            why = _not_provable(item)
+            text = self._text(outcome, item) if why is None else None
+            if why is None and text is None:
+                why = "the traced function's module was not changed by the fix"
+            if why is not None:
+                item.proof = {"status": UNTESTED, "evidence": why}
+            elif (item.unit, text) in proven:
+                item.proof = proven[(item.unit, text)]
+            else:
+                pending.setdefault(item.unit, []).append(item)
+        if pending:
+            subjects = [items[0].finding.subject for items in pending.values()]
+            jobs = build_jobs([], subjects, self.cwd, self.config_root, self.options.examples)
+            by_module = {job["key"]: job for job in jobs}
+            for index, (unit, items) in enumerate(pending.items()):
+                subject = items[0].finding.subject
+                job = by_module[f"{subject.module}\t{subject.path}"]
+                job["fixed"] = self._text(outcome, items[0])
+                described = next(s for s in job["subjects"] if s["qualname"] == subject.qualname)
+                job.setdefault("findings", [])
+                job["findings"].append({
+                    "id": index, "code": items[0].finding.code, "subject": {**described, "parameter": unit[3]},
+                    "function": items[0].finding.function, "parameter": unit[3],
+                    "compare": "shape" if any(i.finding.code in VALUES_NOT_COMPARED for i in items) else "values",
+                })
+            results = (self.run_jobs or run_jobs)(jobs, self.options, self.cwd, Stats())
+            for index, (unit, items) in enumerate(pending.items()):
+                subject = items[0].finding.subject
+                reply = results.get(f"{subject.module}\t{subject.path}", {}).get("results", {}).get(str(index))
+                if reply is None:
+                    proof = {"status": UNTESTED, "evidence": "no result from the worker"}
+                elif reply["status"] in (PROVEN, NOT_PROVEN, UNTESTED):
+                    proof = {"status": reply["status"], "evidence": reply["evidence"]}
+                else:  # the runner's own verdicts: a crash, a time limit, an import error
+                    proof = {"status": UNTESTED, "evidence": f"could not be checked: {reply['evidence']}"}
+                if proof["status"] == PROVEN:
+                    proof = _gone(items, before, outcome.result, proof)
+                proven[(unit, self._text(outcome, items[0]))] = proof
+                for item in items:
+                    item.proof = proof
+        for item in tried:
+            if not item.proof:
+                item.proof = {"status": UNTESTED, "evidence": "not checked"}
+
+    def lines(self, verb: str) -> list[str]:
+        """One line per fix tried, for the text output: its evidence."""
+        return [item.line(verb) for item in self.tried]
+
+
+def _not_provable(item: Tried) -> str | None:
+    finding = item.finding
+    if finding.cell is not None:
+        return "in a notebook: --dynamic imports modules, not notebooks"
+    if item.unit is None:
+        return "not in a function tflint-fn traces"
+    if finding.code in CALL_SITE_CODES and not is_proposal(item.plan):
+        return "the fix is at a call site outside traced code: --dynamic proves edits of traced functions"
+    if finding.path != item.unit[0]:
+        return (f"the fix is in `{finding.path}`, and the tf.function that runs it, `{item.unit[2]}`, in "
+                f"`{item.unit[0]}`: a proof loads one edited module")
+    return None
+
+
+def _gone(items: list[Tried], before, after, proof: dict) -> dict:
+    """A proven proof, unless the findings fixed are still reported when the fixed text is linted."""
+    keys = Counter((i.finding.path, i.finding.code, i.finding.function) for i in items)
+    counts_before = Counter((f.path, f.code, f.function) for f in before.findings)
+    counts_after = Counter((f.path, f.code, f.function) for f in after.findings)
+    for (path, code, function), fixed in keys.items():
+        if counts_after[(path, code, function)] > max(0, counts_before[(path, code, function)] - fixed):
+            return {"status": NOT_PROVEN, "evidence": f"{code} is still reported in `{function}` after the fix; "
+                                                      f"{proof['evidence']}"}
+    codes = ", ".join(sorted({code for _, code, _ in keys}))
+    return {"status": PROVEN, "evidence": f"{proof['evidence']}; {codes} no longer reported"}
+
+
+def _distinct(tried: list[Tried]) -> list[Tried]:
+    seen, out = set(), []
+    for item in tried:
+        key = (item.finding.path, item.finding.start, item.finding.code, item.written)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def with_proofs(findings: list[Finding], tried: list[Tried]) -> list[Finding]:
+    """Remaining findings whose fix was refused carry its proof in ``fix.proof``."""
+    refused = {(t.finding.path, t.finding.code, t.finding.function, t.unit): t.proof for t in tried if not t.written}
+    out = []
+    for finding in findings:
+        proof = None
+        if finding.fix is not None and finding.subject is not None:
+            for parameter in (finding.subject.parameter, None):
+                unit = (finding.subject.path, finding.subject.module, finding.subject.qualname, parameter)
+                proof = refused.get((finding.path, finding.code, finding.function, unit))
+                if proof is not None:
+                    break
+        out.append(replace(finding, fix=replace(finding.fix, proof=proof)) if proof is not None else finding)
+    return out
