@@ -410,3 +410,36 @@ def test_tff203_numpy_of_a_list_holding_symbolic_tensors_fails_while_tracing():
         return features * np.array(weights).sum() + np.prod(dims)
 
     assert shaped(tf.zeros([1, 6])).numpy().tolist() == [[12.0] * 6]
+
+
+def test_keras_build_and_direct_calls_run_eagerly():
+    """A subclassed Keras model's `build(shape)` does not run `call`, and `call` or
+    `train_step` called directly see eager tensors: a program that never hands its
+    model to `fit`/`evaluate`/`predict` (or a tf.function) runs them eagerly."""
+    import keras
+
+    seen = []
+
+    class Probe(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            seen.append(("call", tf.executing_eagerly(), x.numpy().shape))
+            return self.dense(x)
+
+        def train_step(self, data):
+            seen.append(("train_step", tf.executing_eagerly()))
+            return {}
+
+    model = Probe()
+    model.build((4, 3))
+    assert seen == []
+    model(tf.zeros([4, 3]))
+    model.train_step((tf.zeros([4, 3]), tf.zeros([4, 2])))
+    assert seen == [("call", True, (4, 3)), ("train_step", True)]
+
+    model.compile(loss="mse")
+    with pytest.raises(AttributeError, match="numpy"):
+        model.predict(tf.zeros([4, 3]), verbose=0)  # traced: `.numpy()` of a symbolic tensor

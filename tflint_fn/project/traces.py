@@ -33,6 +33,7 @@ from tflint_fn.model.summary import (
     ModuleInfo,
     is_python_container,
 )
+from tflint_fn.project.keras_uses import runs_only_eagerly
 from tflint_fn.sources.cstwalk import find_all
 
 TF_FUNCTION = "tensorflow.function"
@@ -346,7 +347,7 @@ class Project:
             for function in (*module.functions.values(), *module.superseded_functions):
                 roots.extend(self._decorator_roots(function))
             for class_info in (*module.classes.values(), *module.superseded_classes):
-                if not self.is_keras_class(class_info.key):
+                if not self.is_keras_class(class_info.key) or runs_only_eagerly(self, class_info):
                     continue
                 autograph = self.keras_autograph(class_info.key)
                 for name in KERAS_TRACED_METHODS:
