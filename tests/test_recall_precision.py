@@ -295,6 +295,25 @@ REPORTED = {
             parts = [features[:2], features[2:]]
             return np.concatenate(parts)  # TFF203
     """,
+    "tensor-left-on-a-plain-object-that-is-read-or-on-a-layer": """
+        import tensorflow as tf
+
+        class Masker:
+            @tf.function
+            def mask(self, h):
+                size = tf.cast(h, tf.int32) * 2
+                self.size = size  # TFF103
+                return tf.zeros([size])
+
+        class Scores(tf.keras.layers.Layer):
+            def call(self, x):
+                self.kept = tf.nn.softmax(x)  # TFF103
+                return x
+
+        masker = Masker()
+        masker.mask(tf.constant(3.0))
+        print(masker.size)
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -308,6 +327,18 @@ REPORTED = {
 }
 
 QUIET = {
+    "tensor-left-on-a-plain-object-that-nothing-reads": """
+        import tensorflow as tf
+
+        class GridMask(object):
+            @tf.function
+            def mask(self, h):
+                width = tf.cast(h, tf.int32) * 2
+                self.mask_width = width  # a dead store: nothing in the project reads it
+                return tf.zeros([width])
+
+        GridMask().mask(tf.constant(3.0))
+    """,
     "numpy-of-a-list-of-python-values-or-static-dimensions": """
         import numpy as np
         import tensorflow as tf

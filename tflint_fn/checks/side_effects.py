@@ -403,6 +403,8 @@ class PythonAttributeAssignment(Check):
                 why = _outer_description(element, ctx) or _argument_object(element, ctx)
                 if why is None or ctx.guarded_by(element):
                     continue
+                if not isinstance(node, cst.AugAssign) and _dead_store_on_plain_object(element, ctx):
+                    continue
                 text = dotted_name(element) or "the attribute"
                 operation = "updating" if isinstance(node, cst.AugAssign) else "assigning"
                 yield Report(
@@ -410,6 +412,34 @@ class PythonAttributeAssignment(Check):
                     f"{operation} `{text}` runs once, at trace time, not on every call; "
                     "keep the value in a `tf.Variable` and `assign` it, or return it",
                 )
+
+
+def _dead_store_on_plain_object(target: cst.Attribute, ctx: CheckContext) -> bool:
+    """``self.x = t`` on a plain Python object whose ``x`` nothing in the project reads.
+
+    No code sees the symbolic tensor left behind, so nothing misbehaves. Keras
+    layers, models and ``tf.Module``s are left out: their attributes are often
+    read by code outside the project (attention weights kept for inspection).
+    """
+    function = ctx.walker.function
+    if not (isinstance(target.value, cst.Name) and target.value.value == "self") or function.class_qualname is None:
+        return False
+    if not _plain_class(ctx.project, f"{function.module.name}.{function.class_qualname}"):
+        return False
+    return not ctx.project.attribute_may_be_read(target.attr.value)
+
+
+def _plain_class(project, class_key: str, depth: int = 0) -> bool:
+    class_info = project.classes.get(class_key)
+    if class_info is None or depth > 10:
+        return False
+    for base in project.base_keys(class_info):
+        if base in project.classes:
+            if not _plain_class(project, base, depth + 1):
+                return False
+        elif base != "object":
+            return False
+    return True
 
 
 def _argument_object(target: cst.Attribute, ctx: CheckContext) -> str | None:

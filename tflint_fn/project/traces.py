@@ -116,6 +116,7 @@ class Project:
         self.graph_decorators = graph_decorators
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
+        self._attribute_reads: dict[str, bool] = {}
         for module in modules:
             for function in module.functions.values():
                 self.functions[function.key] = function
@@ -228,6 +229,16 @@ class Project:
             else:
                 result.append(self.external_name(qualified) or qualified)
         return result
+
+    def attribute_may_be_read(self, attribute: str) -> bool:
+        """Whether any module's text reads ``.attribute`` (anything but a plain ``.x =``
+        store), or names it in a string (``getattr(obj, "x")``)."""
+        found = self._attribute_reads.get(attribute)
+        if found is None:
+            name = re.escape(attribute)
+            load = re.compile(rf"\.{name}\b(?!\s*=[^=])|['\"]{name}['\"]")
+            found = self._attribute_reads[attribute] = any(load.search(m.source) for m in self.modules.values())
+        return found
 
     def subclasses(self, class_key: str) -> list[ClassInfo]:
         """Project classes that derive, directly or not, from ``class_key``."""
