@@ -647,3 +647,24 @@ def test_named_outputs_on_a_layer_are_read_back_within_the_trace():
     first = net.predict(np.ones((1, 3), np.float32), verbose=0)
     second = net.predict(np.full((1, 3), 2.0, np.float32), verbose=0)
     assert first.tolist() == [[6.0, 6.0]] and second.tolist() == [[12.0, 12.0]]
+
+
+def test_tff106_a_functional_model_called_directly_sees_a_rebound_global():
+    """The user corpus's model_mapping.ipynb case: a layer whose `call` reads the notebook's
+    global `x`, built into a functional model, then called directly after `x` is rebound.
+    Keras 3 runs each layer's `call` again on a direct call, so nothing was frozen:
+    TFF106 (frozen global) would be a false claim there."""
+    keras = tf.keras
+    namespace = {"tf": tf, "keras": keras}
+    exec(
+        "x = tf.ones([2, 3])\n"
+        "class ReadsGlobal(keras.layers.Layer):\n"
+        "    def call(self, inputs):\n"
+        "        return x * 1.0\n"  # ignores `inputs`: the notebook's typo
+        "inputs = keras.Input(shape=(3,))\n"
+        "model = keras.Model(inputs=inputs, outputs=ReadsGlobal()(inputs))\n"
+        "x = tf.fill([2, 3], 5.0)\n"
+        "result = model(x, training=False)\n",
+        namespace,
+    )
+    assert namespace["result"].numpy().tolist() == [[5.0] * 3] * 2
