@@ -25,7 +25,7 @@ import re
 
 from tflint_fn.dynamic import job as job_module
 from tflint_fn.dynamic.errors import describe_exception, error_location
-from tflint_fn.dynamic.inputs import ExampleError
+from tflint_fn.dynamic.inputs import ExampleError, Inputs, concrete_value
 from tflint_fn.dynamic.job import Job, separate_autograph_conversions
 from tflint_fn.dynamic.plans import Plan, Skip, quiet, run_eagerly, times_text
 from tflint_fn.dynamic.retracing import varied_calls
@@ -111,6 +111,11 @@ def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     module, left_out = _load_original(checker)
     with quiet():
         plan = checker._plan(module, subject)
+        if proof.get("signature") and plan.function is not None and plan.inputs.note != "input_signature":
+            # Another fix declares an input_signature on this function: the fixed code is called
+            # with its values, and so is the original.
+            values = tuple(concrete_value(_tensor_spec(spec)) for spec in proof["signature"])
+            plan = checker._function_plan(Inputs(values, {}, "input_signature", plan.inputs.instance, plan.function))
         eager = checker._phase(plan, eager=True)
     module = _load(checker, fixed)
     try:
@@ -126,6 +131,12 @@ def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
         graph = checker._phase(fixed_plan, eager=False)
     how = f"with {plan.inputs.note}{left_out}"
     return _verdict(checker, proof, plan, eager.outputs, eager.errors, graph, how, expect_one_trace=False)
+
+
+def _tensor_spec(spec: dict):
+    import tensorflow as tf
+
+    return tf.TensorSpec(spec["shape"], getattr(tf, spec["dtype"]))
 
 
 @contextlib.contextmanager
@@ -178,20 +189,23 @@ def _prove_signature(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
 def _verdict(checker: Job, proof, plan: Plan, outputs, errors, graph, how: str, expect_one_trace: bool):
     traced = (f"traced {times_text(graph.traces)} for {graph.calls} {plan.unit}" if graph.traces is not None
               else f"ran traced for {graph.calls} {plan.unit}")
+    failed = ""
     if graph.errors:
         error = graph.errors[0][1]
         where = error_location(error, checker.loader.is_user_file)
         at = f" (at {checker._show(where)})" if where else ""
-        return "not-proven", f"the fixed code fails under tf.function: {describe_exception(error)}{at}, {how}"
+        failed = f"the fixed code fails under tf.function: {describe_exception(error)}{at}"
+    if errors:  # no eager result: nothing to prove the fix against, whatever the fixed code does
+        return "untested", (f"the original has no eager result to compare: it raises "
+                            f"{describe_exception(errors[0][1])} when run eagerly; {failed or traced}, {how}")
+    if failed:
+        return "not-proven", f"{failed}, {how}"
     if expect_one_trace and graph.traces != 1:
         return "not-proven", f"still retraces: {traced}, {how}"
-    if errors:
-        return "untested", (f"{traced}, but the original has no eager result to compare: it raises "
-                            f"{describe_exception(errors[0][1])} when run eagerly, {how}")
     dataset = plan.unit == "passes over the dataset"
     values = proof.get("compare", "values") == "values"
     why_not = "a random number or a clock"
-    if values and any(_difference(output, outputs[0], True) for output in outputs[1:]):
+    if values and not expect_one_trace and any(_difference(output, outputs[0], True) for output in outputs[1:]):
         values, why_not = False, "the eager original gives other values on every call with the same input"
     for index, (got, want) in enumerate(zip(graph.outputs, outputs)):
         if dataset and isinstance(got, list) and len(got) == 1:

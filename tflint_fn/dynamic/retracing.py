@@ -33,7 +33,7 @@ from tflint_fn.dynamic.plans import (
     run_eagerly,
     times_text,
 )
-from tflint_fn.dynamic.signatures import observed_signature
+from tflint_fn.dynamic.signatures import observed_signature, working_signature
 
 
 def judge_retracing_root(job, finding, plan: Plan, graph: Phase, how: str) -> None:
@@ -100,6 +100,9 @@ def judge_call_site_retracing(job, subject: dict, parameter: str, findings: list
     with quiet():
         graph = job._phase(plan, eager=False, calls=len(calls), vary=lambda index: calls[index])
     specs, problem = observed_signature(function.python_function, calls, base.note.startswith("probe"))
+    if specs and base.instance is None and not graph.errors:
+        with quiet():
+            specs, problem = working_signature(function.python_function, calls, specs)
     for finding in findings:
         if graph.errors:
             error = describe_exception(graph.errors[0][1])

@@ -8,7 +8,11 @@ call (a dimension that differs, or one a generated probe left unknown, is
 the dtype TensorFlow gives it (``int`` -> int32, ``float`` -> float32).
 Anything else (a Python value that is the same in every call, a list, an
 object) has no faithful spec: the reason is returned instead, and no fix is
-proposed. TensorFlow is imported inside the function, after the worker has set
+proposed. ``working_signature`` then tries the specs with TensorFlow: a
+``tf.function`` of the same Python function with that ``input_signature``
+must run the same calls, tracing once; where a Python ``int`` as int32 fails
+(``x * step`` with a float ``x``: TensorFlow converts the Python number to
+float32), float32 is tried. TensorFlow is imported inside the function, after the worker has set
 its memory limit.
 """
 
@@ -74,3 +78,27 @@ def _spec(values: list, probe: bool) -> tuple[dict | None, str]:
     if len(kinds) != 1:
         return None, f"Python values of several types ({', '.join(sorted(kinds))})"
     return {"shape": [], "dtype": kinds.pop()}, ""
+
+
+def working_signature(python_function, calls: list, specs: list[dict]) -> tuple[list[dict] | None, str]:
+    """``specs``, or with int32 scalars made float32, whichever runs ``calls`` in one trace; else (None, why)."""
+    import tensorflow as tf
+
+    variants = [specs]
+    if any(spec["shape"] == [] and spec["dtype"] == "int32" for spec in specs):
+        variants.append([{**spec, "dtype": "float32"} if spec["shape"] == [] and spec["dtype"] == "int32" else spec
+                         for spec in specs])
+    failure = ""
+    for variant in variants:
+        signature = [tf.TensorSpec(spec["shape"], getattr(tf, spec["dtype"])) for spec in variant]
+        function = tf.function(python_function, input_signature=signature)
+        try:
+            for call in calls:
+                function(*call.args, **call.kwargs)
+        except Exception as error:  # the user's function, with tensors where it had Python values
+            failure = f"{type(error).__name__}: {' '.join(str(error).split())[:120]}"
+            continue
+        if function.experimental_get_tracing_count() == 1:
+            return variant, ""
+        failure = f"traced {function.experimental_get_tracing_count()} times with it"
+    return None, f"the observed signature does not run the calls ({failure})"

@@ -212,6 +212,7 @@ class FixProver:
                     "id": index, "code": items[0].finding.code, "subject": {**described, "parameter": unit[3]},
                     "function": items[0].finding.function, "parameter": unit[3],
                     "compare": "shape" if any(i.finding.code in VALUES_NOT_COMPARED for i in items) else "values",
+                    "signature": self._declared(tried, unit),
                 })
             results = (self.run_jobs or run_jobs)(jobs, self.options, self.cwd, Stats())
             for index, (unit, items) in enumerate(pending.items()):
@@ -231,6 +232,19 @@ class FixProver:
         for item in tried:
             if not item.proof:
                 item.proof = {"status": UNTESTED, "evidence": "not checked"}
+
+    def _declared(self, tried: list[Tried], unit: tuple) -> list[dict] | None:
+        """The input_signature another fix of this text declares on ``unit``'s function (its calls use it)."""
+        from tflint_fn.dynamic.runner import observed_key
+
+        if unit[3] is not None:
+            return None
+        for item in tried:
+            if item.unit is not None and item.unit[:3] == unit[:3] and item.unit[3] is not None:
+                specs, _ = self.observed.get(observed_key(item.finding), (None, ""))
+                if specs:
+                    return specs
+        return None
 
     def lines(self, verb: str) -> list[str]:
         """One line per fix tried, for the text output: its evidence."""
