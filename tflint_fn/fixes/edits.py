@@ -701,17 +701,82 @@ _NOT_A_TENSOR_ARGUMENT = frozenset({
 _CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast"})
 
 
-def _is_float_value(node: cst.BaseExpression) -> bool:
-    """An expression whose Python value is a float by its spelling: ``0.5``, ``float(t)``, ``a / b``."""
+_AUGMENTED_ARITHMETIC = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.PowerAssign)
+
+
+def _is_float_value(node: cst.BaseExpression, unit: Unit | None = None, depth: int = 0) -> bool:
+    """An expression whose Python value is a float by its spelling: ``0.5``, ``float(t)``, ``a / b``, or (with
+    ``unit``) a name its scope binds only to such values (``rate = 0.1``, ``rate *= 0.5``)."""
     if isinstance(node, cst.Float):
         return True
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        return _is_float_value(node.expression)
+        return _is_float_value(node.expression, unit, depth)
     if isinstance(node, cst.Call):
         return isinstance(node.func, cst.Name) and node.func.value == "float" and len(node.args) == 1
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ARITHMETIC + (cst.Power,)):
-        return isinstance(node.operator, cst.Divide) or _is_float_value(node.left) or _is_float_value(node.right)
+        return isinstance(node.operator, cst.Divide) or _is_float_value(node.left, unit, depth) or _is_float_value(
+            node.right, unit, depth)
+    if isinstance(node, cst.Name) and unit is not None and depth < 3:
+        return _name_is_float(unit, node, depth + 1)
     return False
+
+
+def _name_is_float(unit: Unit, name: cst.Name, depth: int) -> bool:
+    scope = _enclosing(unit, name, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) or unit.module
+    if isinstance(scope, cst.Lambda):
+        return False
+    if isinstance(scope, cst.FunctionDef) and any(
+            isinstance(param, cst.Param) and param.name.value == name.value for param in _walk(scope.params)):
+        return False  # a parameter: any type
+    floats = 0
+    for node in _walk(scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef)) else scope, skip_nested=True):
+        if isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Name) and node.target.value == name.value:
+            assign = unit.parents.get(node)
+            if not _is_float_value(assign.value, unit, depth):
+                return False
+            floats += 1
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name.value:
+            if not isinstance(node.operator, _AUGMENTED_ARITHMETIC):
+                return False  # `//=`, `%=`, `|=`...: an int stays an int
+        elif isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name.value:
+            if not (isinstance(node.iter, (cst.Tuple, cst.List)) and node.iter.elements
+                    and all(isinstance(element.value, cst.Float) for element in node.iter.elements)):
+                return False
+            floats += 1
+        elif name.value in _changed_in_shallow(node):
+            return False  # bound some other way: a tuple, `with`, an import
+    return floats > 0
+
+
+def _changed_in_shallow(node: cst.CSTNode) -> set[str]:
+    """Names one node binds by itself (not its children): for the float-name check."""
+    if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+        return set(_target_roots(node.target))
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return set(_target_roots(node.asname.name))
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return {node.name.value}
+    if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+        names = set()
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname is not None else alias.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            names.update(_target_roots(bound))
+        return names
+    return set()
+
+
+def _tensor_parameters(fixer: FileFixer, unit: Unit, function: cst.FunctionDef, call: cst.Call) -> set[str]:
+    """Parameters this call passes a TensorFlow op's result (``f(tf.ones([2]), i)``): tensors here."""
+    tensors = set()
+    for other in call.args:
+        qualified = fixer.imports.qualified(other.value.func) if isinstance(other.value, cst.Call) else None
+        if qualified and qualified.startswith("tensorflow.") and qualified not in _NOT_A_TENSOR_ARGUMENT:
+            parameter = _bound_parameter(unit, function, call, other)
+            if parameter is not None:
+                tensors.add(parameter)
+    return tensors
 
 
 def _is_stringish(node: cst.BaseExpression) -> bool:
@@ -775,29 +840,35 @@ def _bound_parameter(unit: Unit, function: cst.FunctionDef, call: cst.Call, arg:
     return positional[index].name.value if index < len(positional) else None
 
 
-def _uses_take_a_tensor(fixer: FileFixer, unit: Unit, function: cst.FunctionDef, name: str, floating: bool) -> bool:
+def _uses_take_a_tensor(fixer: FileFixer, unit: Unit, function: cst.FunctionDef, name: str, floating: bool,
+                        tensors: set[str]) -> bool:
     """Every read of parameter ``name`` in ``function`` means the same with a tensor there.
 
     An integer (or a value of unknown type) only as ``tf.cast(name, ...)``: an int32 tensor
     meets float tensors nowhere else (``x * step`` raises TypeError with a float ``x``, where the
-    Python int was converted). A float also in arithmetic and as a TensorFlow op's argument,
-    as a float32 tensor, which is what the Python float became there. Anything else (``if name``,
-    ``range(name)``, an f-string, a list index, a Python helper) works only with a Python value."""
-    uses = 0
+    Python int was converted). A float also as a TensorFlow op's argument, and in arithmetic
+    with a tensor (a TensorFlow op's result, or a parameter in ``tensors``), as the float32
+    tensor it became there. Anything else (``if name``, ``range(name)``, an f-string, a list index,
+    a Python helper, ``name * 2.0`` returned) works only with a Python value. A parameter never
+    read takes anything."""
     for node in _walk(function.body):
         if isinstance(node, _NESTED_SCOPES) and any(
                 isinstance(inner, cst.Name) and inner.value == name for inner in _walk(node)):
             return False  # read or bound in a nested function, lambda or comprehension
         if not isinstance(node, cst.Name) or node.value != name or not _is_reference(unit, node):
             continue
-        uses += 1
         current, parent = node, unit.parents.get(node)
-        climbed = False
+        climbed = with_tensor = False
         while floating and (
             isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC)
             or isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus)
         ):
+            if isinstance(parent, cst.BinaryOperation):
+                other = parent.right if parent.left is current else parent.left
+                with_tensor = with_tensor or _is_tensor_operand(fixer, other, tensors)
             current, parent, climbed = parent, unit.parents.get(parent), True
+        if with_tensor:
+            continue  # a float32 tensor in arithmetic with a tensor: the result was a tensor before too
         if isinstance(parent, cst.Arg) and parent.value is current and not parent.star:
             call = unit.parents.get(parent)
             qualified = fixer.imports.qualified(call.func) if isinstance(call, cst.Call) else None
@@ -807,11 +878,17 @@ def _uses_take_a_tensor(fixer: FileFixer, unit: Unit, function: cst.FunctionDef,
                     and qualified not in _NOT_A_TENSOR_ARGUMENT
                     and not qualified.startswith(("tensorflow.keras.", "tensorflow.data."))):
                 continue
-            return False
-        if floating and climbed and isinstance(parent, (cst.Return, cst.Assign, cst.AugAssign)):
-            continue  # a float32 tensor in arithmetic, its result returned or kept
         return False  # a binding, a Python test, a Python call, a subscript, an f-string...
-    return uses > 0
+    return True
+
+
+def _is_tensor_operand(fixer: FileFixer, node: cst.BaseExpression, tensors: set[str]) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in tensors
+    if isinstance(node, cst.Call):
+        qualified = fixer.imports.qualified(node.func) or ""
+        return qualified.startswith("tensorflow.") and qualified not in _NOT_A_TENSOR_ARGUMENT
+    return False
 
 
 def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | None:
@@ -830,8 +907,11 @@ def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Pla
     if not _decorated_by_tf_function_only(fixer, function) or function.asynchronous is not None:
         return None
     parameter = _bound_parameter(def_unit, function, call, arg)
-    floating = _is_float_value(node)
-    if parameter is None or not _uses_take_a_tensor(fixer, def_unit, function, parameter, floating):
+    if parameter is None:
+        return None
+    floating = _is_float_value(node, unit)
+    tensors = _tensor_parameters(fixer, def_unit, function, call)
+    if not _uses_take_a_tensor(fixer, def_unit, function, parameter, floating, tensors - {parameter}):
         return None
     tf = fixer.module_name("tensorflow", "tf")
     if tf is None:
