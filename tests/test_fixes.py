@@ -785,6 +785,9 @@ def test_tf_function_made_in_a_loop_is_hoisted_out_of_every_loop_that_allows_it(
     "            step(batch)\n        else:\n            step = tf.function(model.call)\n            step(batch)",
     # `step` bound again in the loop
     "for batch in batches:\n        step = tf.function(model.call)\n        step(batch)\n        step = None",
+    # read before it is made: the first iteration calls the `step` made before the loop
+    "step = tf.function(fns[0])\n    for batch in batches:\n        step(batch)\n        step = tf.function(model.call)\n"
+    "        step(batch)",
 ])
 def test_tf_function_made_in_a_loop_stays_where_hoisting_would_change_it(tmp_path, loop):
     source = f"import tensorflow as tf\n\n\ndef run(model, batches, fns, jit):\n    {loop}\n"

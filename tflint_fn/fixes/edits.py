@@ -1016,6 +1016,11 @@ def fix_hoist_tf_function(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Pl
         return None  # only a statement of the loop body itself (not under an `if` in it) moves
     if _changed_in(loop).get(target, 0) != 1 or target in reads:
         return None  # `g` bound again in the loop
+    made_at = unit.positions[line].start
+    if any(isinstance(name, cst.Name) and name.value == target and _is_reference(unit, name)
+           and (unit.positions[name].start.line, unit.positions[name].start.column) < (made_at.line, made_at.column)
+           for name in _walk(loop)):
+        return None  # read before it is made (a `while` test, an earlier statement): the first pass sees another `g`
     indent = _indent_before(unit, loop)
     statement_indent = _indent_before(unit, line)
     if indent is None or statement_indent is None:
