@@ -443,3 +443,54 @@ def test_keras_build_and_direct_calls_run_eagerly():
     model.compile(loss="mse")
     with pytest.raises(AttributeError, match="numpy"):
         model.predict(tf.zeros([4, 3]), verbose=0)  # traced: `.numpy()` of a symbolic tensor
+
+
+def test_keras_losses_metrics_lambdas_and_vectorized_map_trace_what_they_are_given():
+    """Issue 13's entry points: `fit` traces a `Loss` subclass's `call`, a metric's
+    `update_state` and `result` and a `Lambda` layer's function (symbolic tensors, not
+    eager); `tf.vectorized_map` traces its function even eagerly, without AutoGraph."""
+    import keras
+    import numpy as np
+
+    seen = []
+
+    class MyLoss(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            seen.append(("loss", tf.executing_eagerly()))
+            return tf.reduce_mean(tf.square(y_true - y_pred))
+
+    class MyMetric(keras.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="m")
+            self.total = self.add_weight(name="t", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            seen.append(("update_state", tf.executing_eagerly()))
+            self.total.assign_add(tf.reduce_sum(y_pred))
+
+        def result(self):
+            seen.append(("result", tf.executing_eagerly()))
+            return self.total
+
+    def doubled(x):
+        seen.append(("lambda", tf.executing_eagerly()))
+        return x * 2.0
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Lambda(doubled)(inputs)))
+    model.compile(loss=MyLoss(), metrics=[MyMetric()])
+    seen.clear()
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    for name in ("loss", "update_state", "result", "lambda"):
+        assert (name, False) in seen, (name, seen)
+
+    def per_row(row):
+        seen.append(("vectorized_map", tf.executing_eagerly()))
+        if tf.reduce_sum(row) > 0:  # no AutoGraph: a Python bool of a symbolic tensor
+            return row * 2.0
+        return row
+
+    seen.clear()
+    with pytest.raises(Exception, match="symbolic"):
+        tf.vectorized_map(per_row, tf.ones([3, 2]))
+    assert seen and seen[0] == ("vectorized_map", False)

@@ -314,6 +314,32 @@ REPORTED = {
         masker.mask(tf.constant(3.0))
         print(masker.size)
     """,
+    "keras-loss-metric-lambda-and-vectorized-map-are-traced": """
+        import numpy as np
+        import tensorflow as tf
+        import keras
+
+        class MyLoss(keras.losses.Loss):
+            def call(self, y_true, y_pred):
+                return np.mean(y_pred)  # TFF203
+
+        class MyMetric(keras.metrics.Metric):
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print("update", y_pred)  # TFF101
+
+            def result(self):
+                return tf.constant(1.0).numpy()  # TFF201
+
+        def doubled(x):
+            return x.numpy() * 2  # TFF201
+
+        layer = keras.layers.Lambda(doubled)
+
+        def per_row(row):
+            return row.numpy()  # TFF201
+
+        tf.vectorized_map(per_row, tf.ones([3, 2]))
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -327,6 +353,30 @@ REPORTED = {
 }
 
 QUIET = {
+    "keras-loss-helpers-and-eager-callbacks-are-not-traced": """
+        import numpy as np
+        import tensorflow as tf
+        import keras
+
+        class MyLoss(keras.losses.Loss):
+            def describe(self, y_pred):  # not called by Keras
+                return np.mean(y_pred)
+
+            def call(self, y_true, y_pred):
+                return tf.reduce_mean(y_pred)
+
+        def pick(x):
+            return x.numpy()
+
+        def branch():
+            return tf.constant(1).numpy()
+
+        # Eagerly, `tf.switch_case` runs the chosen branch as Python, and `strategy.run`
+        # outside a tf.function calls the function eagerly.
+        tf.switch_case(tf.constant(0), [branch, branch])
+        tf.distribute.get_strategy().run(pick, args=(tf.ones([2]),))
+        layer = keras.layers.Lambda(lambda x: x * 2.0)
+    """,
     "tensor-left-on-a-plain-object-that-nothing-reads": """
         import tensorflow as tf
 

@@ -73,9 +73,9 @@ _GRAPH_CALLBACK_APIS = frozenset(
         "tensorflow.custom_gradient", "tensorflow.distribute.Strategy.run",
     }
 )
-# Builtins whose result is a plain Python value whatever the argument.
 # Methods that store their argument in a list, dict or set.
 _STORING_METHODS = frozenset({"append", "insert", "extend", "add", "update", "setdefault", "appendleft"})
+# Builtins whose result is a plain Python value whatever the argument.
 _PYTHON_RESULT_BUILTINS = BUILTIN_NAMES - {"abs", "max", "min", "round", "pow", "divmod"}
 
 Listener = Callable[[cst.CSTNode, "FunctionWalker"], None]

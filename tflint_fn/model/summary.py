@@ -34,7 +34,9 @@ DATASET_FUNCTION_ARGUMENT = {
     "reduce": (1, "reduce_func"),
     "scan": (1, "scan_func"),
 }
-_ROOT_CALL_HINTS = ("function(", "function (", ".compile(") + tuple(f".{m}(" for m in DATASET_FUNCTION_ARGUMENT)
+_ROOT_CALL_HINTS = ("function(", "function (", ".compile(", "vectorized_map(", "Lambda(") + tuple(
+    f".{m}(" for m in DATASET_FUNCTION_ARGUMENT
+)
 _PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
 
 
@@ -767,6 +769,8 @@ def _scan_root_calls(module: ModuleInfo, tree: ast.Module, owners: list[int], no
         for index, chunk in enumerate(module.chunks)
         if "function" in source[chunk.begin : chunk.end]
         or "compile" in source[chunk.begin : chunk.end]
+        or "vectorized_map(" in source[chunk.begin : chunk.end]
+        or "Lambda(" in source[chunk.begin : chunk.end]
         or _DATASET_CALL.search(source, chunk.begin, chunk.end)
         or not module.imports.aliases.keys().isdisjoint(_BARE_CALL.findall(source, chunk.begin, chunk.end))
     }
@@ -787,13 +791,17 @@ def _scan_root_calls(module: ModuleInfo, tree: ast.Module, owners: list[int], no
                 module.root_candidates.append(candidate)
 
 
+# ``tf.function(f)``, ``model.compile(loss=f)``, ``tf.vectorized_map(f, x)``, ``keras.layers.Lambda(f)``.
+CALLBACK_ROOT_METHODS = ("function", "compile", "vectorized_map", "Lambda")
+
+
 def _ast_root_candidate(call, module: ModuleInfo, scope: FunctionInfo | None, chunk: int) -> RootCandidate | None:
     if not (call.args or call.keywords):
         return None
     func = call.func
     class_qualname = scope.class_qualname if scope is not None else None
     if isinstance(func, ast.Attribute):
-        if func.attr in DATASET_FUNCTION_ARGUMENT or func.attr in ("function", "compile"):
+        if func.attr in DATASET_FUNCTION_ARGUMENT or func.attr in CALLBACK_ROOT_METHODS:
             return RootCandidate(scope, class_qualname, chunk, ast_dotted_name(func), func.attr)
         return None
     if isinstance(func, ast.Name) and func.id in module.imports.aliases:
@@ -806,7 +814,7 @@ def _is_cst_root_candidate(call: cst.Call, module: ModuleInfo) -> bool:
         return False
     func = call.func
     if isinstance(func, cst.Attribute):
-        return func.attr.value in DATASET_FUNCTION_ARGUMENT or func.attr.value in ("function", "compile")
+        return func.attr.value in DATASET_FUNCTION_ARGUMENT or func.attr.value in CALLBACK_ROOT_METHODS
     return isinstance(func, cst.Name) and func.value in module.imports.aliases
 
 

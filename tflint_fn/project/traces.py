@@ -39,6 +39,12 @@ from tflint_fn.sources.cstwalk import find_all
 TF_FUNCTION = "tensorflow.function"
 DO_NOT_CONVERT = "tensorflow.autograph.experimental.do_not_convert"
 KERAS_TRACED_METHODS = ("call", "train_step", "test_step", "predict_step")
+# What a Keras base's canonical name holds, by kind of class.
+_KERAS_KINDS = (".layers.", ".losses.", ".metrics.")
+# A Keras metric's methods that `fit` and `evaluate` trace (a `Loss` subclass's is `call`).
+KERAS_METRIC_METHODS = ("update_state", "result")
+# Calls that trace the function they are given, eagerly too (as a tf.function without AutoGraph).
+_CALLBACK_TRACERS = frozenset({"tensorflow.vectorized_map", "keras.layers.Lambda"})
 # Keyword arguments of Keras ``compile`` whose functions ``fit`` and ``evaluate`` trace.
 COMPILED_FUNCTION_KEYWORDS = ("loss", "metrics", "weighted_metrics")
 # Parameters that hold Python flags by convention, even without a default.
@@ -123,7 +129,7 @@ class Project:
             for class_info in module.classes.values():
                 self.classes[class_info.key] = class_info
         self.resolver = Resolver(self)
-        self._keras: dict[str, bool] = {}
+        self._keras: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._dataset_names: dict[int, set[str]] = {}
         self._wrappers: dict[int, TfFunctionOptions | None] = {}
         self._eager: dict[int, bool] = {}
@@ -332,22 +338,24 @@ class Project:
                 return True
         return False
 
-    def is_keras_class(self, class_key: str, depth: int = 0) -> bool:
-        cached = self._keras.get(class_key)
+    def is_keras_class(self, class_key: str, depth: int = 0, kinds: tuple[str, ...] = _KERAS_KINDS) -> bool:
+        """A subclass of a Keras layer, model, loss or metric (``kinds``: which of those)."""
+        cache_key = (class_key, kinds)
+        cached = self._keras.get(cache_key)
         if cached is not None:
             return cached
-        self._keras[class_key] = False  # cycle guard
+        self._keras[cache_key] = False  # cycle guard
         result = False
         class_info = self.classes.get(class_key)
         if class_info is not None and depth < 20:
             for base in self.base_keys(class_info):
                 if base in self.classes:
-                    result = self.is_keras_class(base, depth + 1)
+                    result = self.is_keras_class(base, depth + 1, kinds)
                 else:
-                    result = _is_keras_base(base)
+                    result = _is_keras_base(base, kinds)
                 if result:
                     break
-        self._keras[class_key] = result
+        self._keras[cache_key] = result
         return result
 
     # --- roots ---------------------------------------------------------------
@@ -361,7 +369,10 @@ class Project:
                 if not self.is_keras_class(class_info.key) or runs_only_eagerly(self, class_info):
                     continue
                 autograph = self.keras_autograph(class_info.key)
-                for name in KERAS_TRACED_METHODS:
+                names = KERAS_TRACED_METHODS
+                if self.is_keras_class(class_info.key, kinds=(".metrics.",)):
+                    names += KERAS_METRIC_METHODS
+                for name in names:
                     method = class_info.methods.get(name)
                     if method is not None:
                         roots.append(self._keras_root(method, autograph))
@@ -417,7 +428,8 @@ class Project:
         """What ``_call_root`` asks first, from the summary: worth parsing the candidate's chunk."""
         if candidate.method in DATASET_FUNCTION_ARGUMENT or candidate.method == "compile":
             return True
-        return self._tf_function_like(self._qualify(module, candidate.callee)) is not None
+        qualified = self._qualify(module, candidate.callee)
+        return qualified in _CALLBACK_TRACERS or self._tf_function_like(qualified) is not None
 
     def runs_eagerly(self, function: FunctionInfo) -> bool:
         """Decorated with ``tf.py_function``/``tf.numpy_function`` (any spelling, or a
@@ -584,6 +596,17 @@ class Project:
         if self._tf_function_like(self._qualify(module, dotted_name(func))) is not None:
             wrapped = self.tf_function_wrapping(module, candidate.scope, call)
             return self._tf_function_root(*wrapped) if wrapped is not None else None
+        qualified = self._qualify(module, dotted_name(func))
+        if qualified in _CALLBACK_TRACERS:
+            function = self._function_argument(module, candidate.scope, _argument(call, 0, ("fn", "function")))
+            if function is None:
+                return None
+            params = {p.name: (PYTHON if p.star or p.has_default else MAYBE_TENSOR) for p in function.bound_params()}
+            # Neither converts with AutoGraph in Keras 3 / TF 2.21; tf_keras's Lambda does.
+            autograph = qualified == "keras.layers.Lambda" and any(
+                q.startswith("tf_keras") for q in module.imports.aliases.values()
+            )
+            return Trace(function, "tf.function", None, params, autograph=autograph)
         if not isinstance(func, cst.Attribute) or func.attr.value not in DATASET_FUNCTION_ARGUMENT:
             return None
         if not self._is_dataset(module, candidate.scope, func.value):
@@ -802,11 +825,14 @@ def is_generator(function: FunctionInfo) -> bool:
     return function.is_generator
 
 
-def _is_keras_base(qualified: str) -> bool:
+def _is_keras_base(qualified: str, kinds: tuple[str, ...] = _KERAS_KINDS) -> bool:
     if not qualified.startswith("keras."):
         return False
     last = qualified.rsplit(".", 1)[-1]
-    return ".layers." in qualified or last in ("Layer", "Model", "Sequential", "Functional")
+    if ".layers." in kinds and last in ("Layer", "Model", "Sequential", "Functional"):
+        return True
+    # `keras.metrics.Mean`, `keras.losses.Loss`: bases of user metrics and losses.
+    return any(kind in qualified for kind in kinds) and last[:1].isupper()
 
 
 def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.BaseExpression | None:
