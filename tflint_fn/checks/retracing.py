@@ -22,7 +22,7 @@ from tflint_fn.model.resolver import External, ProjectName
 from tflint_fn.model.scopes import target_names
 from tflint_fn.model.summary import FunctionInfo, is_python_container
 from tflint_fn.project.callsites import (
-    KERAS_TRACING_METHODS,
+    KERAS_INFERENCE_METHODS,
     LoopCall,
     LoopCalls,
     python_scalar_of,
@@ -352,46 +352,55 @@ def _model_rebuilt_for(project: Project, site: LoopCall, loop_calls: LoopCalls) 
     is what cross-validation wants, and its tracing is small beside training.
     """
     func = site.call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value in KERAS_TRACING_METHODS):
+    if not (isinstance(func, cst.Attribute) and func.attr.value in KERAS_INFERENCE_METHODS):
         return None
     if not isinstance(func.value, cst.Name):
         return None
     name = func.value.value
     value = loop_calls.assignments_in(site.loop).get(name)
-    if value is None or not _builds_keras_model(project, site.module, site.scope, value):
+    if value is None or _builds_keras_model(project, site.module, site.scope, value) != "built":
         return None
-    for call in find_all(site.loop.body, cst.Call, skip=flow.NESTED_SCOPES):
-        callee = call.func
-        if isinstance(callee, cst.Attribute) and callee.attr.value in _KERAS_TRAINING:
-            if isinstance(callee.value, cst.Name) and callee.value.value == name:
-                return None
+    if _trains(site.loop.body):
+        return None
     return name, func.attr.value
 
 
-def _builds_keras_model(project: Project, module, scope, value: cst.BaseExpression, depth: int = 0) -> bool:
-    """Whether ``value`` makes a new Keras model: a Keras constructor or loader, a project
-    Keras class, or a project function that returns one of those."""
+def _trains(body: cst.CSTNode) -> bool:
+    """Whether ``body`` calls ``fit`` (or another Keras training method) on anything."""
+    return any(
+        isinstance(call.func, cst.Attribute) and call.func.attr.value in _KERAS_TRAINING
+        for call in find_all(body, cst.Call, skip=flow.NESTED_SCOPES)
+    )
+
+
+def _builds_keras_model(project: Project, module, scope, value: cst.BaseExpression, depth: int = 0) -> str | None:
+    """``"built"`` when ``value`` makes a new Keras model (a Keras constructor or loader, a
+    project Keras class, or a project function that returns one of those), ``"trained"``
+    when a function on the way also trains it, else None."""
     if not isinstance(value, cst.Call) or depth > 3:
-        return False
+        return None
     target = project.resolver.resolve(value.func, module, scope)
     if isinstance(target, External):
         qualified = target.qualified
-        return qualified.startswith("keras.") and qualified.rsplit(".", 1)[-1] in _KERAS_MODEL_MAKERS
+        made = qualified.startswith("keras.") and qualified.rsplit(".", 1)[-1] in _KERAS_MODEL_MAKERS
+        return "built" if made else None
     if target is None:
-        return False
+        return None
     if isinstance(target, ProjectName) and project.is_class(target.qualified):
-        return project.is_keras_class(project.class_(target.qualified).key)
+        return "built" if project.is_keras_class(project.class_(target.qualified).key) else None
     function = project.resolver.function_of(target, scope)
     if function is None or not isinstance(function.node, cst.FunctionDef):
-        return False
+        return None
     assigned = unconditional_assignments(function.node.body)
     returns = [r.value for r in find_all(function.node.body, cst.Return, skip=flow.NESTED_SCOPES) if r.value is not None]
+    kinds = set()
     for returned in returns:
         if isinstance(returned, cst.Name):
             returned = assigned.get(returned.value)
-        if returned is None or not _builds_keras_model(project, function.module, function, returned, depth + 1):
-            return False
-    return bool(returns)
+        kinds.add(_builds_keras_model(project, function.module, function, returned, depth + 1) if returned else None)
+    if not returns or None in kinds:
+        return None
+    return "trained" if "trained" in kinds or _trains(function.node.body) else "built"
 
 
 def _tf_function_call(project: Project, module, scope, node: cst.BaseExpression):
