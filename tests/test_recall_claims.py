@@ -494,3 +494,53 @@ def test_keras_losses_metrics_lambdas_and_vectorized_map_trace_what_they_are_giv
     with pytest.raises(Exception, match="symbolic"):
         tf.vectorized_map(per_row, tf.ones([3, 2]))
     assert seen and seen[0] == ("vectorized_map", False)
+
+
+def test_tff401_tff405_new_objects_and_padded_batches_retrace():
+    """A new Python object per call is a new trace (tf.function keys it by identity, a
+    frozen dataclass too); one object reused traces once. `padded_batch` without
+    `padded_shapes` pads each batch to its longest element: a trace per new length;
+    with fixed `padded_shapes`, one trace."""
+    import dataclasses
+
+    class Scale:
+        def __init__(self, k):
+            self.k = k
+
+    @dataclasses.dataclass(frozen=True)
+    class Frozen:
+        k: float
+
+    for cls in (Scale, Frozen):
+        @tf.function
+        def apply(scale, x):
+            return x * scale.k
+
+        for _ in range(3):
+            apply(cls(2.0), tf.ones([2]))
+        assert apply.experimental_get_tracing_count() == 3, cls
+
+    @tf.function
+    def reused(scale, x):
+        return x * scale.k
+
+    one = Scale(2.0)
+    for _ in range(3):
+        reused(one, tf.ones([2]))
+    assert reused.experimental_get_tracing_count() == 1
+
+    @tf.function
+    def consume(batch):
+        return tf.reduce_sum(batch)
+
+    for batch in tf.data.Dataset.range(1, 9).map(lambda i: tf.range(i)).padded_batch(2):
+        consume(batch)
+    assert consume.experimental_get_tracing_count() == 4  # lengths 2, 4, 6, 8
+
+    @tf.function
+    def fixed(batch):
+        return tf.reduce_sum(batch)
+
+    for batch in tf.data.Dataset.range(1, 9).map(lambda i: tf.range(i)).padded_batch(2, padded_shapes=[8]):
+        fixed(batch)
+    assert fixed.experimental_get_tracing_count() == 1

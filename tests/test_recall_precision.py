@@ -340,6 +340,50 @@ REPORTED = {
 
         tf.vectorized_map(per_row, tf.ones([3, 2]))
     """,
+    "new-object-per-call-and-a-schedule-of-the-epoch-and-padded-batches": """
+        import tensorflow as tf
+
+        class Scale:
+            def __init__(self, k):
+                self.k = k
+
+        @tf.function
+        def apply(scale, x):
+            return x * scale.k
+
+        def schedule(epoch):
+            return 0.1 * epoch
+
+        @tf.function
+        def train(lr):
+            return lr * 2.0
+
+        @tf.function
+        def consume(batch):
+            return tf.reduce_sum(batch)
+
+        for _ in range(3):
+            apply(Scale(2.0), tf.ones([2]))  # TFF401
+        for epoch in range(5):
+            lr = schedule(epoch)
+            train(lr)  # TFF401
+        ds = tf.data.Dataset.range(1, 9).map(lambda i: tf.range(i)).padded_batch(2).prefetch(1)
+        for batch in ds:
+            consume(batch)  # TFF405
+    """,
+    "tuple-returned-by-a-helper-and-unpacked": """
+        import numpy as np
+        import tensorflow as tf
+
+        def pair(x):
+            return x * 2.0, 3
+
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32)])
+        def step(x):
+            outputs, count = pair(x)
+            total = np.square(count)
+            return np.mean(outputs) + total  # TFF203
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -353,6 +397,38 @@ REPORTED = {
 }
 
 QUIET = {
+    "one-object-a-tensor-schedule-and-fixed-padding": """
+        import tensorflow as tf
+
+        class Scale:
+            def __init__(self, k):
+                self.k = k
+
+        @tf.function
+        def apply(scale, x):
+            return x * scale.k
+
+        def schedule(epoch):
+            return tf.constant(0.1) * epoch
+
+        @tf.function
+        def train(lr):
+            return lr * 2.0
+
+        @tf.function
+        def consume(batch):
+            return tf.reduce_sum(batch)
+
+        scale = Scale(2.0)
+        for _ in range(3):
+            apply(scale, tf.ones([2]))
+        for epoch in range(5):
+            lr = schedule(epoch)
+            train(lr)
+        ds = tf.data.Dataset.range(1, 9).map(lambda i: tf.range(i)).padded_batch(2, padded_shapes=[8])
+        for batch in ds:
+            consume(batch)
+    """,
     "keras-loss-helpers-and-eager-callbacks-are-not-traced": """
         import numpy as np
         import tensorflow as tf

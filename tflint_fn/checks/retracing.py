@@ -88,6 +88,20 @@ class VaryingPythonArgument(ProjectCheck):
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         yield from _new_literals_in_sequences(loop_calls)
         for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=False):
+            made = _new_object(project, site, loop_calls, value)
+            if made is not None:
+                yield SiteReport(
+                    site.module,
+                    value,
+                    f"`{_source(site.call.func)}` is a tf.function and `{_source(value)}` is a new `{made}` object "
+                    f"on every iteration of this loop: tf.function keys a Python object by its identity, so "
+                    f"every call traces it again (a new Keras layer or optimizer also makes new variables, "
+                    f"which fails on the second trace); create the object once, before the loop",
+                    site.tf_function.trace,
+                    site.scope,
+                    parameter,
+                )
+                continue
             if not _varying_value(value, site.varying, resolve, site.constants):
                 continue
             shown = _source(value)
@@ -101,6 +115,28 @@ class VaryingPythonArgument(ProjectCheck):
                 site.scope,
                 parameter,
             )
+
+
+# Keras namespaces whose classes make objects that tf.function keys by identity.
+_KERAS_OBJECT_NAMESPACES = ("keras.layers.", "keras.optimizers.", "keras.losses.", "keras.metrics.", "keras.models.")
+
+
+def _new_object(project: Project, site: LoopCall, loop_calls: LoopCalls, value: cst.BaseExpression) -> str | None:
+    """The class of a Python object made anew in the loop and passed as ``value``:
+    ``f(Scale(2.0), x)``, or ``layer = Scale(2.0); f(layer, x)`` in the loop body."""
+    if isinstance(value, cst.Name):
+        value = loop_calls.assignments_in(site.loop).get(value.value)
+    if not isinstance(value, cst.Call):
+        return None
+    target = project.resolver.resolve(value.func, site.module, site.scope)
+    if isinstance(target, ProjectName) and project.is_class(target.qualified):
+        return target.qualified.rsplit(".", 1)[-1]
+    if isinstance(target, External):
+        qualified = target.qualified
+        last = qualified.rsplit(".", 1)[-1]
+        if last[:1].isupper() and (qualified.startswith(_KERAS_OBJECT_NAMESPACES) or qualified in ("keras.Sequential", "keras.Model")):
+            return last
+    return None
 
 
 def _literal(node: cst.BaseExpression) -> bool:
@@ -261,11 +297,42 @@ def _element_of_varying_shapes(value: cst.BaseExpression, site: LoopCall, loop_c
         if isinstance(iterable, cst.Call) and _qualified(resolve, iterable.func) == "enumerate" and iterable.args:
             iterable = iterable.args[0].value
             target = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 else None
-        if not (isinstance(target, cst.Name) and target.value == value.value):
+        names: set[str] = set()
+        if target is not None:
+            target_names(target, names)
+        if value.value not in names:
             continue
+        if not (isinstance(target, cst.Name) and target.value == value.value):
+            # `for x, y in ds`: only a padded dataset's components are known to vary.
+            if isinstance(iterable, cst.Name):
+                iterable = loop_calls.single_value(site, iterable.value)
+            return iterable is not None and _padded_to_each_batch(iterable)
         if isinstance(iterable, cst.Name):
             iterable = loop_calls.single_value(site, iterable.value)
-        return iterable is not None and _shapes_differ(iterable, resolve)
+        return iterable is not None and (_shapes_differ(iterable, resolve) or _padded_to_each_batch(iterable))
+    return False
+
+
+# Dataset methods that keep the element's shape.
+_SHAPE_KEEPING = frozenset({"prefetch", "shuffle", "repeat", "take", "skip", "cache", "with_options", "enumerate"})
+
+
+def _padded_to_each_batch(dataset: cst.BaseExpression) -> bool:
+    """``ds.padded_batch(n)`` without ``padded_shapes`` (each batch padded to its longest
+    element) or ``bucket_by_sequence_length(...)``, then only shape-keeping steps."""
+    node = dataset
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        method = node.func.attr.value
+        if method == "padded_batch":
+            positional = [arg for arg in node.args if arg.keyword is None]
+            return len(positional) < 2 and all(
+                arg.keyword is None or arg.keyword.value != "padded_shapes" for arg in node.args
+            )
+        if method == "bucket_by_sequence_length":
+            return True
+        if method not in _SHAPE_KEEPING:
+            return False
+        node = node.func.value
     return False
 
 

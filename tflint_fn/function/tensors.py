@@ -31,6 +31,8 @@ class Taint:
     kind: str | None = None
     # For STATIC_DIM: the name of the tensor and the index (``x``, 0).
     origin: tuple[str, int] | None = None
+    # For a TENSOR_CONTAINER made by a tuple display: each element's taint (``return x * 2, y``).
+    items: "tuple[Taint, ...] | None" = None
 
     def join(self, other: "Taint") -> "Taint":
         """What a value is when it may come from either path.
@@ -44,6 +46,8 @@ class Taint:
         for one, another in ((self, other), (other, self)):
             if one.kind == TENSOR_CONTAINER and another.level == NONE and another.kind is None:
                 return one
+        if self.kind == other.kind == TENSOR_CONTAINER:
+            return HOLDS_TENSORS  # two different tuples: their elements are not known apart
         if self.level == other.level == TENSOR:
             return A_TENSOR
         if max(self.level, other.level) >= MAYBE:
@@ -66,6 +70,8 @@ def meet_all(taints) -> Taint:
     taints = list(taints)
     if not taints:
         return PYTHON
+    if len(set(taints)) == 1 and taints[0].kind == TENSOR_CONTAINER:
+        return taints[0]  # every return gives the same container of tensors (`return out, state`)
     level = min(t.level for t in taints)
     return Taint(level) if level > NONE else PYTHON
 

@@ -335,6 +335,8 @@ class FunctionWalker:
                 elif value.kind == SHAPE and value.origin is not None:
                     # batch, width = x.shape
                     self._bind(element, Taint(NONE, STATIC_DIM, (value.origin[0], index)), None)
+                elif value.kind == TENSOR_CONTAINER and value.items is not None and len(value.items) == len(elements):
+                    self._bind(element, value.items[index], None)  # outputs, state = step(x)
                 else:
                     element_taint = Taint(MAYBE) if value.level >= MAYBE else PYTHON
                     self._bind(element, element_taint, None)
@@ -407,7 +409,11 @@ class FunctionWalker:
             return PYTHON
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             elements = [self.expr(element.value) for element in node.elements]
-            return _container_of(elements)
+            container = _container_of(elements)
+            if container.kind == TENSOR_CONTAINER and isinstance(node, cst.Tuple):
+                if not any(isinstance(element, cst.StarredElement) for element in node.elements):
+                    return Taint(NONE, TENSOR_CONTAINER, None, tuple(elements))  # a tuple is never grown
+            return container
         if isinstance(node, cst.Dict):
             values = []
             for element in node.elements:

@@ -28,7 +28,7 @@ _STATEMENT_CALL = re.compile(r"\s*(?:[\w.\[\], ]+=\s*)?(?:[\w.]+\.)?(\w+)\(")
 _LITERAL_ARGUMENT = re.compile(r"""[(,]\s*(?:\w+\s*=\s*)?(?:-?\d|['"]|True\b|False\b)""")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
 # Keras methods that make (and trace) a tf.function per model object.
-KERAS_TRACING_METHODS = frozenset({"predict", "evaluate", "predict_on_batch", "test_on_batch"})
+KERAS_INFERENCE_METHODS = frozenset({"predict", "evaluate", "predict_on_batch", "test_on_batch"})
 
 # Python-number conversions: the result is still a new Python value per iteration.
 _SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
@@ -157,7 +157,12 @@ class LoopCalls:
             def resolve(node):
                 return self.project.resolver.resolve(node, module, scope)
 
-            names = varying_names(loop, resolve, lambda name: self._starts_as_number(module, scope, name))
+            def function_of(target):
+                return self.project.resolver.function_of(target, scope)
+
+            names = varying_names(
+                loop, resolve, lambda name: self._starts_as_number(module, scope, name), function_of
+            )
             self._varying[id(loop)] = names
         return names
 
@@ -316,7 +321,7 @@ def _names_worth_resolving(project: Project, wrapped_names) -> frozenset[str]:
     }
     for module in project.modules.values():
         names.update(wrapped_names(module))
-    names.update(KERAS_TRACING_METHODS)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
+    names.update(KERAS_INFERENCE_METHODS)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
     changed = True
     while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
         changed = False
@@ -366,7 +371,7 @@ def _may_create_tf_function(function: FunctionInfo) -> bool:
     return bool(function.nested) or any(c.scope is function for c in function.module.root_candidates)
 
 
-def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[str]:
+def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function_of=None) -> set[str]:
     """Names holding a new Python number each iteration: the index of a counting loop,
     counters that start as a number (``step += 1``), and plain arithmetic on those."""
     varying: set[str] = set()
@@ -387,7 +392,7 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number) -> set[s
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
-                    if python_scalar_of(node.value, varying, resolve):
+                    if python_scalar_of(node.value, varying, resolve, function_of=function_of):
                         varying.add(target.target.value)
                     else:
                         varying.discard(target.target.value)  # e.g. ``step = tf.constant(step)``
@@ -407,9 +412,13 @@ def _distinct_literals(node: cst.BaseExpression) -> int:
     return len(values)
 
 
-def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve, constants: frozenset[str] | set[str] = frozenset()) -> bool:
+def python_scalar_of(
+    node: cst.BaseExpression, varying: set[str], resolve, constants: frozenset[str] | set[str] = frozenset(),
+    function_of=None, depth: int = 0,
+) -> bool:
     """Whether ``node`` is a Python number or string computed from a varying name
-    (``constants``: names known to hold a number literal, like ``total = 5``)."""
+    (``constants``: names known to hold a number literal, like ``total = 5``;
+    ``function_of``: to follow a project function such as ``schedule(epoch)``)."""
     if isinstance(node, cst.Name):
         return node.value in varying
     if isinstance(node, cst.BinaryOperation):
@@ -425,6 +434,8 @@ def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve, const
         return python_scalar_of(node.expression, varying, resolve, constants)
     if isinstance(node, cst.Call) and node.args and _qualified(node.func, resolve) in _SCALAR_CONVERSIONS:
         return python_scalar_of(node.args[0].value, varying, resolve, constants)
+    if isinstance(node, cst.Call) and function_of is not None and depth < 2:
+        return _scalar_result(node, varying, resolve, constants, function_of, depth)
     if isinstance(node, cst.FormattedString):
         return any(
             isinstance(part, cst.FormattedStringExpression)
@@ -432,6 +443,30 @@ def python_scalar_of(node: cst.BaseExpression, varying: set[str], resolve, const
             for part in node.parts
         )
     return False
+
+
+def _scalar_result(call: cst.Call, varying, resolve, constants, function_of, depth: int) -> bool:
+    """``schedule(epoch)``: a project function whose every return is Python arithmetic on
+    the parameters this call gives a varying Python number (``return 0.1 * epoch``)."""
+    target = resolve(call.func)
+    callee = function_of(target) if target is not None and not isinstance(target, External) else None
+    if callee is None or callee.is_method or not isinstance(callee.node, cst.FunctionDef):
+        return False
+    params = [p for p in callee.params() if not p.keyword_only and not p.star]
+    inner: set[str] = set()
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return False
+        name = arg.keyword.value if arg.keyword is not None else (params[index].name if index < len(params) else None)
+        if name is not None and python_scalar_of(arg.value, varying, resolve, constants):
+            inner.add(name)
+    if not inner:
+        return False
+    returns = [r.value for r in find_all(callee.node.body, cst.Return, skip=flow.NESTED_SCOPES)]
+    if not returns or any(value is None for value in returns):
+        return False
+    # Only arithmetic on those parameters and literals: a local name or another call is not followed.
+    return all(python_scalar_of(value, inner, resolve, frozenset(), function_of, depth + 1) for value in returns)
 
 
 def _qualified(func: cst.BaseExpression, resolve) -> str | None:
