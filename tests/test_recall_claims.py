@@ -544,3 +544,46 @@ def test_tff401_tff405_new_objects_and_padded_batches_retrace():
     for batch in tf.data.Dataset.range(1, 9).map(lambda i: tf.range(i)).padded_batch(2, padded_shapes=[8]):
         fixed(batch)
     assert fixed.experimental_get_tracing_count() == 1
+
+
+def test_effects_through_constructors_and_module_instances_run_once_per_trace():
+    """Issue 13 part 3: a project constructor or a module-level instance's method called from
+    traced code runs while tracing only: its append to a global happens once for three calls.
+    A list argument the function modifies raises ValueError."""
+    history = []
+
+    class Recorder:
+        def __init__(self, value):
+            history.append(1)
+
+    class Tracker:
+        def record(self, value):
+            history.append(2)
+
+    tracker = Tracker()
+
+    @tf.function
+    def step(x):
+        Recorder(x)
+        tracker.record(x)
+        return x * 2.0
+
+    for _ in range(3):
+        step(tf.ones([2]))
+    assert history == [1, 2]
+
+    @tf.function
+    def grow(x, items):
+        items.append(x)
+        return x
+
+    with pytest.raises(ValueError, match="should not modify its Python input arguments"):
+        grow(tf.ones([2]), [])
+
+    @tf.function
+    def copies(x, items):
+        items = list(items)
+        items.append(x)
+        return tf.add_n(items)
+
+    assert copies(tf.ones([2]), []).numpy().tolist() == [1.0, 1.0]

@@ -384,6 +384,32 @@ REPORTED = {
             total = np.square(count)
             return np.mean(outputs) + total  # TFF203
     """,
+    "effects-through-constructors-module-instances-and-list-arguments": """
+        import tensorflow as tf
+
+        history = []
+        log = []
+
+        class Recorder:
+            def __init__(self, value):
+                self.value = value  # the object is made in the trace: its own state
+                history.append(value)  # TFF102
+
+        class Tracker:
+            def record(self, value):
+                log.append(value)  # TFF102
+
+        tracker = Tracker()
+
+        @tf.function
+        def step(x, items):  # TFF404
+            items.append(x)
+            Recorder(x)
+            tracker.record(x)
+            return x * 2.0
+
+        step(tf.ones([2]), [])
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -397,6 +423,32 @@ REPORTED = {
 }
 
 QUIET = {
+    "constructors-and-arguments-that-touch-no-outer-state": """
+        import tensorflow as tf
+
+        class Box:
+            def __init__(self, value):
+                self.value = value * 2.0
+                self.parts = []
+                self.parts.append(value)
+
+        class Reader:
+            scale = 2.0
+
+            def scaled(self, value):
+                return value * self.scale
+
+        reader = Reader()
+
+        @tf.function
+        def step(x, items, sizes):
+            items = list(items)
+            items.append(x)
+            box = Box(x)
+            return box.value + reader.scaled(x) * len(sizes)
+
+        step(tf.ones([2]), [], (1, 2))
+    """,
     "one-object-a-tensor-schedule-and-fixed-padding": """
         import tensorflow as tf
 

@@ -565,7 +565,7 @@ class MutatedDefaultArgument(ProjectCheck):
     code = "TFF404"
     name = "mutated-default-argument"
     severity = "error"
-    summary = "A tf.function that modifies its list/dict/set default: ValueError on the first call."
+    summary = "A tf.function that modifies a list/dict/set default or argument: ValueError on the call."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         for trace in _tf_function_roots(project):
@@ -574,6 +574,18 @@ class MutatedDefaultArgument(ProjectCheck):
                 continue
             for param in _all_params(function.node.params):
                 default = param.default
+                if param.name.value in trace.container_arguments and _mutates(function.node.body, param.name.value):
+                    yield SiteReport(
+                        function.module,
+                        param.name,
+                        f"`{function.name}` modifies its argument `{param.name.value}`, and a call passes it a "
+                        "Python container: tf.function refuses functions that modify their Python arguments and "
+                        "raises ValueError on that call; modify a copy (`list(...)`), or return the new values",
+                        trace,
+                        function,
+                        param.name.value,
+                    )
+                    continue
                 if default is None or not is_python_container(default, function.module.imports):
                     continue
                 if _mutates(function.node.body, param.name.value):
@@ -597,6 +609,15 @@ def _all_params(parameters: cst.Parameters):
 
 
 def _mutates(body: cst.CSTNode, name: str) -> bool:
+    """Whether ``body`` modifies the object ``name`` holds on entry (rebinding it first,
+    ``items = list(items)``, makes it the function's own copy)."""
+    rebound = any(
+        isinstance(target.target, cst.Name) and target.target.value == name
+        for assign in find_all(body, cst.Assign, skip=flow.NESTED_SCOPES)
+        for target in assign.targets
+    )
+    if rebound:
+        return False
     for node in find_all(body, (cst.Call, cst.Assign, cst.AugAssign, cst.Del), skip=flow.NESTED_SCOPES):
         if isinstance(node, cst.Call):
             func = node.func

@@ -150,6 +150,8 @@ def _outer_description(target: cst.BaseExpression, ctx: CheckContext) -> str | N
     name = root.value
     walker = ctx.walker
     if name in ("self", "cls") and ctx.trace.function.is_method and target is not root:
+        if ctx.trace.function.name == "__init__":
+            return None  # traced because traced code constructs the object: a new one, made in the trace
         if _made_anew_each_call(target, ctx):
             return None  # a scratch container the call starts afresh (`self.endpoints = {}` first)
         return f"`{dotted_name(target) or name}` is state of the object"

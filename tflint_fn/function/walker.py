@@ -517,7 +517,12 @@ class FunctionWalker:
                 self.calls.append(CallSite(node, callee, args, kwargs))
                 return self.return_of(callee) if self.return_of is not None else PYTHON
             if isinstance(target, ProjectName) and self.resolver.project.is_class(target.qualified):
-                return PYTHON  # constructing a project object
+                # Constructing a project object runs its `__init__` here, while tracing.
+                project = self.resolver.project
+                init = project.method(project.class_(target.qualified).key, "__init__")
+                if init is not None:
+                    self.calls.append(CallSite(node, init, args, kwargs))
+                return PYTHON
         arguments = args + list(kwargs.values())
         if receiver is not None:
             if func.attr.value in _STORING_METHODS and any(

@@ -96,7 +96,8 @@ class Resolver:
                 return self._imported(module.imports.resolve_dotted(dotted))
             if head in module.classes and "." in dotted:
                 return ProjectName(f"{module.name}.{dotted}")
-            if function is None and dotted.count(".") == 1:
+            if dotted.count(".") == 1 and (function is None or head in module.module_names):
+                # `tracker.record(x)`, at the top level or in a function, on a module-level instance
                 return self._instance_method(module, head, node.attr.value)
         return None
 

@@ -90,6 +90,8 @@ class Trace:
     # checked one by one so that one caller's tensor and another's None do not
     # meet in one walk.
     contexts: dict[int, dict[str, Taint]] = field(default_factory=dict)
+    # Parameters a top-level call passes a Python list, dict or set display to (TFF404).
+    container_arguments: set[str] = field(default_factory=set)
 
     def check_contexts(self) -> list[dict[str, Taint]]:
         distinct: list[dict[str, Taint]] = []
@@ -738,6 +740,7 @@ class Project:
                         if root is None or root not in wanted:
                             continue
                         passed.setdefault(id(root), []).append(self._tensor_arguments(root.function, call, module, None))
+                        root.container_arguments |= _container_arguments(root.function, call)
         for trace in wanted:
             sites = passed.get(id(trace))
             if not sites:
@@ -815,6 +818,22 @@ class Project:
         existing.autograph = existing.autograph or autograph
         if changed:
             queue.append(existing)
+
+
+def _container_arguments(function: FunctionInfo, call: cst.Call) -> set[str]:
+    """The parameters ``call`` passes a list, dict or set display to (``step(x, [])``)."""
+    if any(arg.star for arg in call.args):
+        return set()
+    params = [p for p in function.bound_params() if not p.star and not p.keyword_only]
+    found = set()
+    for index, arg in enumerate(call.args):
+        if not isinstance(arg.value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+            continue
+        if arg.keyword is not None:
+            found.add(arg.keyword.value)
+        elif index < len(params):
+            found.add(params[index].name)
+    return found
 
 
 def is_generator(function: FunctionInfo) -> bool:
