@@ -587,3 +587,32 @@ def test_effects_through_constructors_and_module_instances_run_once_per_trace():
         return tf.add_n(items)
 
     assert copies(tf.ones([2]), []).numpy().tolist() == [1.0, 1.0]
+
+
+def test_tff405_a_generator_dataset_with_an_open_dimension_retraces_per_length():
+    """`from_generator` with `TensorSpec([None])` yields tensors of each length: a tf.function
+    without `input_signature` traces once per length; a fixed signature traces once."""
+
+    def lengths():
+        for n in range(1, 5):
+            yield list(range(n))
+
+    @tf.function
+    def consume(t):
+        return tf.reduce_sum(t)
+
+    for t in tf.data.Dataset.from_generator(lengths, output_signature=tf.TensorSpec([None], tf.int32)):
+        consume(t)
+    assert consume.experimental_get_tracing_count() == 4
+
+    def pairs():
+        for n in range(1, 5):
+            yield [n, n]
+
+    @tf.function
+    def fixed(t):
+        return tf.reduce_sum(t)
+
+    for t in tf.data.Dataset.from_generator(pairs, output_signature=tf.TensorSpec([2], tf.int32)):
+        fixed(t)
+    assert fixed.experimental_get_tracing_count() == 1

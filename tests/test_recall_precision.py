@@ -410,6 +410,39 @@ REPORTED = {
 
         step(tf.ones([2]), [])
     """,
+    "counter-on-self-generator-dataset-and-a-wrapped-step-in-a-busy-loop": """
+        import tensorflow as tf
+
+        def add_one(x):
+            return x + 1
+
+        @tf.function
+        def f(x):
+            return x * 2
+
+        class Trainer:
+            def __init__(self):
+                self.step = 0
+
+            def run(self, batches):
+                for batch in batches:
+                    self.step += 1
+                    f(self.step)  # TFF401
+
+        def train(steps):
+            for i in range(steps):
+                loss = i * 2
+                g = tf.function(add_one)  # TFF402
+                g(tf.constant(loss))
+
+        def gen():
+            for n in range(1, 5):
+                yield list(range(n))
+
+        ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([None], tf.int32))
+        for t in ds:
+            f(t)  # TFF405
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -423,6 +456,30 @@ REPORTED = {
 }
 
 QUIET = {
+    "counter-on-self-as-a-tensor-and-a-fixed-generator-signature": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            return x * 2
+
+        class Trainer:
+            def __init__(self):
+                self.step = 0
+
+            def run(self, batches):
+                for batch in batches:
+                    self.step += 1
+                    f(tf.constant(self.step))
+
+        def gen():
+            for n in range(1, 5):
+                yield [n, n]
+
+        ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([2], tf.int32))
+        for t in ds:
+            f(t)
+    """,
     "constructors-and-arguments-that-touch-no-outer-state": """
         import tensorflow as tf
 

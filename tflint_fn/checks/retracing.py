@@ -319,10 +319,19 @@ _SHAPE_KEEPING = frozenset({"prefetch", "shuffle", "repeat", "take", "skip", "ca
 
 def _padded_to_each_batch(dataset: cst.BaseExpression) -> bool:
     """``ds.padded_batch(n)`` without ``padded_shapes`` (each batch padded to its longest
-    element) or ``bucket_by_sequence_length(...)``, then only shape-keeping steps."""
+    element), ``bucket_by_sequence_length(...)``, or ``Dataset.from_generator`` with a
+    ``None`` dimension in its signature, then only shape-keeping steps."""
     node = dataset
     while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
         method = node.func.attr.value
+        if method == "from_generator":
+            shapes = [arg.value for arg in node.args if arg.keyword is not None
+                      and arg.keyword.value in ("output_signature", "output_shapes")]
+            shapes += [arg.value for arg in node.args[2:3] if arg.keyword is None]  # output_shapes, positionally
+            return any(
+                isinstance(name, cst.Name) and name.value == "None"
+                for shape in shapes for name in find_all(shape, cst.Name)
+            )
         if method == "padded_batch":
             positional = [arg for arg in node.args if arg.keyword is None]
             return len(positional) < 2 and all(
@@ -483,7 +492,7 @@ def _created_and_called_in(project, site: LoopCall, loop_calls: LoopCalls):
     """``tf.function(f)(x)`` in a loop, or ``g = tf.function(f)`` then ``g(x)`` in the same loop body."""
     func = site.call.func
     immediate = _tf_function_call(project, site.module, site.scope, func)
-    if immediate is not None or not isinstance(func, cst.Name) or site.callee is not None:
+    if immediate is not None or not isinstance(func, cst.Name):
         return immediate
     value = loop_calls.assignments_in(site.loop).get(func.value)
     return _tf_function_call(project, site.module, site.scope, value) if value is not None else None

@@ -185,7 +185,11 @@ class LoopCalls:
         return values[0] if len(values) == 1 else None
 
     def _starts_as_number(self, module: ModuleInfo, scope: FunctionInfo | None, name: str) -> bool:
-        """Whether the scope assigns ``name`` a number literal somewhere (where counters start)."""
+        """Whether the scope assigns ``name`` a number literal somewhere (where counters start);
+        for ``self.x``, whether the module gives ``self.x`` a number literal anywhere (``__init__``)."""
+        if name.startswith("self."):
+            pattern = rf"\b{re.escape(name)}\s*=\s*-?\d"
+            return scope is not None and scope.class_qualname is not None and re.search(pattern, module.source) is not None
         values = self._scope_assignments(module, scope).get(name, ())
         return any(isinstance(value, (cst.Integer, cst.Float)) for value in values)
 
@@ -385,9 +389,11 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function
             target_names(loop.target.elements[0].value, varying)
     assignments = find_all(loop.body, (cst.AugAssign, cst.Assign), skip=flow.NESTED_SCOPES)
     for node in assignments:  # counters first, then what is computed from them
-        if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
-            if isinstance(node.value, (cst.Integer, cst.Float)) and starts_as_number(node.target.value):
+        if isinstance(node, cst.AugAssign) and isinstance(node.value, (cst.Integer, cst.Float)):
+            if isinstance(node.target, cst.Name) and starts_as_number(node.target.value):
                 varying.add(node.target.value)
+            elif _self_attribute(node.target) and starts_as_number(dotted_name(node.target)):
+                varying.add(dotted_name(node.target))  # `self.step += 1`, kept on the object
     for node in assignments:
         if isinstance(node, cst.Assign):
             for target in node.targets:
@@ -397,6 +403,10 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function
                     else:
                         varying.discard(target.target.value)  # e.g. ``step = tf.constant(step)``
     return varying
+
+
+def _self_attribute(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
 
 
 def _distinct_literals(node: cst.BaseExpression) -> int:
@@ -421,6 +431,8 @@ def python_scalar_of(
     ``function_of``: to follow a project function such as ``schedule(epoch)``)."""
     if isinstance(node, cst.Name):
         return node.value in varying
+    if _self_attribute(node):
+        return dotted_name(node) in varying
     if isinstance(node, cst.BinaryOperation):
         # Any operand but a literal might be a tensor, which makes the result one.
         varying_parts = [python_scalar_of(part, varying, resolve, constants) for part in (node.left, node.right)]
