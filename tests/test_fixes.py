@@ -833,3 +833,12 @@ def test_hoisted_tf_function_gets_a_name_the_file_does_not_use(tmp_path):
     text = _fixed_text(tmp_path, source, code="TFF402")
     assert "    fast_model_call_2 = tf.function(model.call)\n    for batch in batches:\n" in text
     assert "        fast_model_call_2(batch * fast_model_call)\n" in text
+
+
+def test_tf_function_made_in_a_notebook_loop_is_hoisted_in_its_cell(tmp_path):
+    cells = ["import tensorflow as tf\nmodel = tf.keras.layers.Dense(2)\n",
+             "%%time\nfor batch in [tf.ones([1, 2])] * 3:\n    predict = tf.function(model.call)\n    predict(batch)\n"]
+    text = _fixed_text(tmp_path, _notebook(cells), name="nb.ipynb", code="TFF402")
+    sources = ["".join(cell["source"]) for cell in json.loads(text)["cells"]]
+    assert sources == [cells[0], "%%time\npredict = tf.function(model.call)\nfor batch in [tf.ones([1, 2])] * 3:\n"
+                                 "    predict(batch)\n"]
