@@ -616,3 +616,14 @@ def test_tff405_a_generator_dataset_with_an_open_dimension_retraces_per_length()
     for t in tf.data.Dataset.from_generator(pairs, output_signature=tf.TensorSpec([2], tf.int32)):
         fixed(t)
     assert fixed.experimental_get_tracing_count() == 1
+
+
+def test_tff401_a_comprehension_is_a_loop():
+    @tf.function
+    def f(x):
+        return x * 2
+
+    _ = [f(i) for i in range(3)]
+    assert f.experimental_get_tracing_count() == 3
+    _ = [f(tf.constant(i)) for i in range(3)]
+    assert f.experimental_get_tracing_count() == 4  # one more trace, for the int32 scalar

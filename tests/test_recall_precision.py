@@ -443,6 +443,15 @@ REPORTED = {
         for t in ds:
             f(t)  # TFF405
     """,
+    "comprehension-over-a-range-at-the-top-level": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            return x * 2
+
+        results = [f(i) for i in range(5)]  # TFF401
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -456,6 +465,17 @@ REPORTED = {
 }
 
 QUIET = {
+    "comprehension-passing-tensors-or-data": """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            return x * 2
+
+        results = [f(tf.constant(i)) for i in range(5)]
+        batches = [tf.ones([2]), tf.zeros([2])]
+        outputs = [f(batch) for batch in batches]
+    """,
     "counter-on-self-as-a-tensor-and-a-fixed-generator-signature": """
         import tensorflow as tf
 

@@ -360,7 +360,7 @@ def _shapes_differ(iterable: cst.BaseExpression, resolve) -> bool:
             call = element.value
             if not isinstance(call, cst.Call) or not call.args or _qualified(resolve, call.func) not in _SHAPED_CONSTRUCTORS:
                 return False
-            shapes.add((_qualified(resolve, call.func), _source(call.args[0].value)))
+            shapes.add(_source(call.args[0].value))  # `tf.ones([2])` and `tf.zeros([2])`: one shape
         return len(shapes) >= 2
     return False
 

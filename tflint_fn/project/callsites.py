@@ -88,6 +88,9 @@ class LoopCalls:
                         by_call[id(call)] = LoopCall(module, scope, [loop], call)
                     else:
                         site.loops.append(loop)
+            for loop in _top_level_comprehensions(module, interesting):
+                for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
+                    by_call.setdefault(id(call), LoopCall(module, None, [loop], call))
             for site in by_call.values():
                 site.callee, site.tf_function = self._resolve(site)
                 if site.tf_function is not None:
@@ -403,6 +406,32 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function
                     else:
                         varying.discard(target.target.value)  # e.g. ``step = tf.constant(step)``
     return varying
+
+
+_CALLED_NAME = re.compile(r"(\w+)\s*\(")
+
+
+def _top_level_comprehensions(module: ModuleInfo, interesting: frozenset[str]) -> list[cst.For]:
+    """``[step(i) for i in range(5)]`` in a script's top-level statements, each as the
+    ``for`` loop it amounts to (its element is the body: the same nodes, so positions hold).
+    Comprehensions inside functions, and ``map(f, ...)``, are not followed."""
+    loops = []
+    for index, chunk in enumerate(module.chunks):
+        text = module.source[chunk.begin : chunk.end]
+        if " for " not in text or text.startswith(("def ", "async def ", "class ", "@")):
+            continue
+        if interesting.isdisjoint(_CALLED_NAME.findall(text)):
+            continue
+        for statement in module.chunk_statements(index):
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            for comprehension in find_all(statement, (cst.ListComp, cst.SetComp, cst.GeneratorExp), skip=flow.NESTED_SCOPES):
+                clause = comprehension.for_in
+                if clause.inner_for_in is not None or clause.ifs:
+                    continue  # one plain `for` clause: what it amounts to is clear
+                body = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(comprehension.elt)])])
+                loops.append(cst.For(target=clause.target, iter=clause.iter, body=body))
+    return loops
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:
