@@ -514,3 +514,33 @@ def test_a_call_site_fix_is_untested(tmp_path):
         ("TFF402", "untested", False)]
     assert "call site outside traced code" in prover.tried[0].proof["evidence"]
     assert (tmp_path / "loop.py").read_text() == source
+
+
+def test_fix_dynamic_on_the_command_line(tmp_path):
+    """The whole run: text evidence after the fix line; JSON `fixes` and `fix.proof`, valid against the schema."""
+    import json
+
+    import jsonschema
+
+    from tests.conftest import run_cli
+
+    source = _first_bad("TFF401").replace("    return x * tf.cast", "    print(step)\n    return x * tf.cast")
+    (tmp_path / "loop.py").write_text(source)
+    shown = run_cli("--fix", "--unsafe-fixes", "--dynamic", "--no-cache", ".", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[-3] == "Fixed 2 findings."
+    assert lines[-2].startswith("loop.py:6:5: TFF101 fix proven: traced 1 time for 3 calls, outputs equal to eager")
+    assert lines[-1].startswith("loop.py:12:23: TFF401 fix proven: traced 1 time for 3 calls, outputs equal to eager")
+    fixed = (tmp_path / "loop.py").read_text()
+    assert "@tf.function(input_signature=[" in fixed and "tf.print(step, output_stream=sys.stdout)" in fixed
+    # JSON, on a file whose only fix cannot be proven: the finding keeps its fix, with the proof.
+    (tmp_path / "loop.py").write_text(_first_bad("TFF402"))
+    shown = run_cli("--fix", "--unsafe-fixes", "--dynamic", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    document = json.loads(shown.stdout)
+    schema = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_text())
+    jsonschema.validate(document, schema)
+    [finding] = document["findings"]
+    assert finding["fix"]["proof"]["status"] == "untested" and finding["dynamic"]["status"] == "confirmed"
+    assert [(f["code"], f["written"]) for f in document["fixes"]] == [("TFF402", False)]
+    assert "TFF402 fix untested, not written: the fix is at a call site" in shown.stderr
