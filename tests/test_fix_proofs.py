@@ -219,3 +219,14 @@ def test_a_method_and_another_alias():
 ])
 def test_no_signature_edit_where_none_is_right(source, qualname, subject_path):
     assert _signature_edit(source, qualname, subject_path) is None
+
+
+def test_a_refused_fix_is_not_offered_in_the_text_report(tmp_path):
+    from tflint_fn.reporters.text import render_text
+
+    (tmp_path / "m.py").write_text(TWO_STEPS)
+    worker = FakeWorker({"good": ("proven", "traced 1 time for 3 calls, outputs equal to eager"),
+                         "bad": ("not-proven", "outputs differ")})
+    output, _ = _run_mode(tmp_path, "fix", worker)
+    text = render_text(output.result)
+    assert "TFF101 [print-in-graph] `print`" in text and "[*]" not in text and "fixable" not in text

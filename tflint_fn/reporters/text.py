@@ -31,13 +31,18 @@ def render_text(
 
 
 def _applies(finding: Finding, unsafe_fixes: bool) -> bool:
-    return finding.fix is not None and (finding.fix.applicability == "safe" or unsafe_fixes)
+    return _offered(finding) and (finding.fix.applicability == "safe" or unsafe_fixes)
+
+
+def _offered(finding: Finding) -> bool:
+    """A fix ``--fix`` would make: not one that ``--dynamic`` tried and could not prove (``fix.proof``)."""
+    return finding.fix is not None and finding.fix.proof is None
 
 
 def fixable_summary(findings: list[Finding], unsafe_fixes: bool) -> str:
     """``[*] 3 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).``"""
     fixable = sum(1 for finding in findings if _applies(finding, unsafe_fixes))
-    hidden = sum(1 for finding in findings if finding.fix is not None and not _applies(finding, unsafe_fixes))
+    hidden = sum(1 for finding in findings if _offered(finding) and not _applies(finding, unsafe_fixes))
     note = (
         f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option"
         if hidden else ""
