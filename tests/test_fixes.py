@@ -731,6 +731,20 @@ def test_varying_argument_of_a_method_and_a_wrapped_function(tmp_path):
     )
     text = _fixed_text(tmp_path, source)
     assert "self.step(x, tf.constant(i))" in text and "fast(x, tf.constant(i))" in text
+    # `self` passed by hand: the arguments bind from the first parameter (asked of the builder directly)
+    import libcst as cst
+
+    from tflint_fn.fixes.edits import _bound_parameter
+    from tflint_fn.fixes.units import Unit
+
+    unit = Unit.parse(source.replace("self.step(x, i)", "Trainer.step(self, x, i)"))
+    call = next(node for node in unit.positions if isinstance(node, cst.Call) and unit.code(node).startswith("Trainer"))
+    method = next(node for node in unit.positions if isinstance(node, cst.FunctionDef) and node.name.value == "step")
+    assert _bound_parameter(unit, method, call, call.args[2]) is None
+    other = next(node for node in unit.positions if isinstance(node, cst.Call)
+                 and unit.code(node) == "fast(x, i)")
+    warmup = next(node for node in unit.positions if isinstance(node, cst.FunctionDef) and node.name.value == "warmup")
+    assert _bound_parameter(unit, warmup, other, other.args[1]) == "step"
 
 
 def test_varying_argument_of_a_tf_function_in_another_module_has_no_fix(tmp_path):
@@ -781,13 +795,13 @@ def test_tf_function_made_in_a_loop_is_hoisted_out_of_every_loop_that_allows_it(
     "for batch in batches:\n        model = rebuild(model)\n        step = tf.function(model.call)\n        step(batch)",
     "for batch in batches:\n        model.call = wrap(model.call)\n        step = tf.function(model.call)\n        step(batch)",
     # under an `if` in the loop: made only on some iterations
-    "for batch in batches:\n        if jit:\n            step = tf.function(model.call, jit_compile=True)\n"
-    "            step(batch)\n        else:\n            step = tf.function(model.call)\n            step(batch)",
+    ("for batch in batches:\n        if jit:\n            step = tf.function(model.call, jit_compile=True)\n"
+     "            step(batch)\n        else:\n            step = tf.function(model.call)\n            step(batch)"),
     # `step` bound again in the loop
     "for batch in batches:\n        step = tf.function(model.call)\n        step(batch)\n        step = None",
     # read before it is made: the first iteration calls the `step` made before the loop
-    "step = tf.function(fns[0])\n    for batch in batches:\n        step(batch)\n        step = tf.function(model.call)\n"
-    "        step(batch)",
+    ("step = tf.function(fns[0])\n    for batch in batches:\n        step(batch)\n        step = tf.function(model.call)\n"
+     "        step(batch)"),
 ])
 def test_tf_function_made_in_a_loop_stays_where_hoisting_would_change_it(tmp_path, loop):
     source = f"import tensorflow as tf\n\n\ndef run(model, batches, fns, jit):\n    {loop}\n"
@@ -840,5 +854,5 @@ def test_tf_function_made_in_a_notebook_loop_is_hoisted_in_its_cell(tmp_path):
              "%%time\nfor batch in [tf.ones([1, 2])] * 3:\n    predict = tf.function(model.call)\n    predict(batch)\n"]
     text = _fixed_text(tmp_path, _notebook(cells), name="nb.ipynb", code="TFF402")
     sources = ["".join(cell["source"]) for cell in json.loads(text)["cells"]]
-    assert sources == [cells[0], "%%time\npredict = tf.function(model.call)\nfor batch in [tf.ones([1, 2])] * 3:\n"
-                                 "    predict(batch)\n"]
+    assert sources == [cells[0], ("%%time\npredict = tf.function(model.call)\nfor batch in [tf.ones([1, 2])] * 3:\n"
+                                  "    predict(batch)\n")]

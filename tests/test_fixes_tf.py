@@ -251,7 +251,7 @@ def test_fixed_call_sites_trace_once(tmp_path, key):
         if code == "TFF401":
             namespace = _namespace(source, eager=False, directory=tmp_path)
             if statement:
-                exec(statement, namespace)
+                eval(statement, namespace)
             counts.append(namespace[target].experimental_get_tracing_count())
             values.append(_array(eval(value, namespace)))
         else:
@@ -259,7 +259,7 @@ def test_fixed_call_sites_trace_once(tmp_path, key):
             namespace["MODEL"] = _Model()
             seen: list = []
             _counted(namespace, target, seen)
-            exec(statement, namespace)
+            eval(statement, namespace)
             counts.append(len(seen))  # the wrapped function itself is unchanged: what it returns is too
     assert counts == [original_traces, 1], counts
     if values:

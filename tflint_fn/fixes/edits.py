@@ -654,13 +654,7 @@ def _changed_in(node: cst.CSTNode) -> dict[str, int]:
     for current in _walk(node, skip_nested=True):
         if isinstance(current, (cst.FunctionDef, cst.ClassDef)) and current is not node:
             add([current.name.value])
-        elif isinstance(current, cst.AssignTarget):
-            add(_target_roots(current.target))
-        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
-            add(_target_roots(current.target))
-        elif isinstance(current, (cst.For, cst.CompFor)):
-            add(_target_roots(current.target))
-        elif isinstance(current, cst.NamedExpr):
+        elif isinstance(current, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
             add(_target_roots(current.target))
         elif isinstance(current, cst.WithItem) and current.asname is not None:
             add(_target_roots(current.asname.name))
@@ -825,6 +819,9 @@ def _bound_parameter(unit: Unit, function: cst.FunctionDef, call: cst.Call, arg:
     if in_class and not static:
         if not isinstance(call.func, cst.Attribute) or not positional:
             return None
+        owner = unit.parents.get(unit.parents.get(function))
+        if isinstance(call.func.value, cst.Name) and call.func.value.value == owner.name.value:
+            return None  # `Trainer.step(self, x, i)`: `self` passed by hand
         positional = positional[1:]  # `self`, `cls`
     if arg.keyword is not None:
         names = {p.name.value for p in [*params.params, *params.kwonly_params]}
