@@ -627,3 +627,5 @@ def test_tff401_a_comprehension_is_a_loop():
     assert f.experimental_get_tracing_count() == 3
     _ = [f(tf.constant(i)) for i in range(3)]
     assert f.experimental_get_tracing_count() == 4  # one more trace, for the int32 scalar
+    _ = list(map(f, range(10, 13)))
+    assert f.experimental_get_tracing_count() == 7  # `map` over Python ints: a trace each

@@ -451,6 +451,10 @@ REPORTED = {
             return x * 2
 
         results = [f(i) for i in range(5)]  # TFF401
+        mapped = list(map(f, range(5)))  # TFF401
+
+        def sweep():
+            return [f(i) for i in range(5)]  # TFF401
     """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
@@ -475,6 +479,12 @@ QUIET = {
         results = [f(tf.constant(i)) for i in range(5)]
         batches = [tf.ones([2]), tf.zeros([2])]
         outputs = [f(batch) for batch in batches]
+        mapped = list(map(f, batches))
+        flags = list(map(f, [True, False]))
+
+        @tf.function
+        def traced():
+            return [f(i) for i in range(5)]  # inside a trace: inlined, traced with it
     """,
     "counter-on-self-as-a-tensor-and-a-fixed-generator-signature": """
         import tensorflow as tf

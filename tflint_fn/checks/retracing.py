@@ -87,6 +87,18 @@ class VaryingPythonArgument(ProjectCheck):
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         yield from _new_literals_in_sequences(loop_calls)
+        for site, iterable in loop_calls.mapped:
+            if site.tf_function.options.input_signature is not None or not _python_values(iterable, project, site):
+                continue
+            yield SiteReport(
+                site.module,
+                iterable,
+                f"`map` calls the tf.function `{_source(site.call.args[0].value)}` with each of the Python values "
+                f"of `{_source(iterable)}`: tf.function keys its graphs by Python values, so every call traces it "
+                f"again; map over tensors (`tf.range(...)`, `tf.data`), or declare an `input_signature`",
+                site.tf_function.trace,
+                site.scope,
+            )
         for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=False):
             made = _new_object(project, site, loop_calls, value)
             if made is not None:
@@ -137,6 +149,16 @@ def _new_object(project: Project, site: LoopCall, loop_calls: LoopCalls, value: 
         if last[:1].isupper() and (qualified.startswith(_KERAS_OBJECT_NAMESPACES) or qualified in ("keras.Sequential", "keras.Model")):
             return last
     return None
+
+
+def _python_values(iterable: cst.BaseExpression, project: Project, site: LoopCall) -> bool:
+    """``range(...)`` or a display of three or more different number or string literals."""
+    if isinstance(iterable, cst.Call):
+        return _qualified(lambda node: project.resolver.resolve(node, site.module, site.scope), iterable.func) == "range"
+    if isinstance(iterable, (cst.List, cst.Tuple)):
+        values = {_source(e.value) for e in iterable.elements if isinstance(e, cst.Element) and _literal(e.value)}
+        return len(values) >= 3 and len(values) == len(iterable.elements)
+    return False
 
 
 def _literal(node: cst.BaseExpression) -> bool:

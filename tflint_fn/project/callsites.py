@@ -88,9 +88,9 @@ class LoopCalls:
                         by_call[id(call)] = LoopCall(module, scope, [loop], call)
                     else:
                         site.loops.append(loop)
-            for loop in _top_level_comprehensions(module, interesting):
+            for scope, loop in _comprehension_loops(project, module, interesting):
                 for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
-                    by_call.setdefault(id(call), LoopCall(module, None, [loop], call))
+                    by_call.setdefault(id(call), LoopCall(module, scope, [loop], call))
             for site in by_call.values():
                 site.callee, site.tf_function = self._resolve(site)
                 if site.tf_function is not None:
@@ -101,6 +101,34 @@ class LoopCalls:
                 self.calls.append(site)
         # Straight-line calls of one tf.function in one block: `f(x, 1); f(x, 2); f(x, 3)`.
         self.sequences: list[list[LoopCall]] = self._straight_line_calls()
+        # `map(f, range(5))` in eager code: a call of `f` per element.
+        self.mapped: list[tuple[LoopCall, cst.BaseExpression]] = self._mapped_calls()
+
+    def _mapped_calls(self) -> list[tuple[LoopCall, cst.BaseExpression]]:
+        """``(site, iterable)`` for ``map(f, iterable)`` where ``f`` is a project tf.function
+        (the site's call is the ``map`` call; ``f`` gets each element as its first argument)."""
+        project = self.project
+        names = {t.function.name for t in project.traces.values() if t.kind == "tf.function"}
+        found = []
+        for module in project.modules.values():
+            wanted = names & set(_MAPPED_NAME.findall(module.source))
+            if not wanted:
+                continue
+            for index, chunk in enumerate(module.chunks):
+                text = module.source[chunk.begin : chunk.end]
+                if wanted.isdisjoint(_MAPPED_NAME.findall(text)):
+                    continue
+                for scope, body in untraced_bodies(project, module, index):
+                    for call in find_all(body, cst.Call, skip=flow.NESTED_SCOPES):
+                        if not (isinstance(call.func, cst.Name) and call.func.value == "map" and len(call.args) == 2):
+                            continue
+                        if _qualified(call.func, lambda node: project.resolver.resolve(node, module, scope)) != "map":
+                            continue
+                        site = LoopCall(module, scope, [], cst.Call(func=call.args[0].value, args=[]))
+                        site.callee, site.tf_function = self._resolve(site)
+                        if site.tf_function is not None:
+                            found.append((LoopCall(module, scope, [], call, site.callee, site.tf_function), call.args[1].value))
+        return found
 
     def _straight_line_calls(self) -> list[list[LoopCall]]:
         """Groups of three or more calls of one project tf.function made by the
@@ -409,29 +437,41 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function
 
 
 _CALLED_NAME = re.compile(r"(\w+)\s*\(")
+_MAPPED_NAME = re.compile(r"(?<![\w.])map\(\s*(\w+)\s*,")
 
 
-def _top_level_comprehensions(module: ModuleInfo, interesting: frozenset[str]) -> list[cst.For]:
-    """``[step(i) for i in range(5)]`` in a script's top-level statements, each as the
-    ``for`` loop it amounts to (its element is the body: the same nodes, so positions hold).
-    Comprehensions inside functions, and ``map(f, ...)``, are not followed."""
-    loops = []
+def _comprehension_loops(project: Project, module: ModuleInfo, interesting: frozenset[str]):
+    """``[step(i) for i in range(5)]`` in untraced code, each as ``(scope, the for loop it
+    amounts to)``: its element is the body, the same nodes, so positions hold. Only
+    comprehensions with one plain ``for`` clause (``map(f, ...)``: ``mapped_calls``)."""
+    found = []
     for index, chunk in enumerate(module.chunks):
         text = module.source[chunk.begin : chunk.end]
-        if " for " not in text or text.startswith(("def ", "async def ", "class ", "@")):
+        if " for " not in text or interesting.isdisjoint(_CALLED_NAME.findall(text)):
             continue
-        if interesting.isdisjoint(_CALLED_NAME.findall(text)):
-            continue
-        for statement in module.chunk_statements(index):
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                continue
-            for comprehension in find_all(statement, (cst.ListComp, cst.SetComp, cst.GeneratorExp), skip=flow.NESTED_SCOPES):
+        for scope, body in untraced_bodies(project, module, index):
+            for comprehension in find_all(body, (cst.ListComp, cst.SetComp, cst.GeneratorExp), skip=flow.NESTED_SCOPES):
                 clause = comprehension.for_in
                 if clause.inner_for_in is not None or clause.ifs:
-                    continue  # one plain `for` clause: what it amounts to is clear
-                body = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(comprehension.elt)])])
-                loops.append(cst.For(target=clause.target, iter=clause.iter, body=body))
-    return loops
+                    continue
+                block = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(comprehension.elt)])])
+                found.append((scope, cst.For(target=clause.target, iter=clause.iter, body=block)))
+    return found
+
+
+def untraced_bodies(project: Project, module: ModuleInfo, index: int) -> list[tuple[FunctionInfo | None, object]]:
+    """The code of chunk ``index`` that runs eagerly: its top-level statements, or the bodies
+    of its functions that are not traced, with the function holding each."""
+    bodies: list[tuple[FunctionInfo | None, object]] = [
+        (None, statement) for statement in module.chunk_statements(index)
+        if not isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+    ]
+    bodies += [
+        (function, function.node.body) for function in module.functions.values()
+        if function.chunk == index and id(function) not in project.traces
+        and isinstance(function.node, cst.FunctionDef)
+    ]
+    return bodies
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:
