@@ -88,7 +88,7 @@ class LoopCalls:
                         by_call[id(call)] = LoopCall(module, scope, [loop], call)
                     else:
                         site.loops.append(loop)
-            for scope, loop in _comprehension_loops(project, module, interesting):
+            for scope, loop in _comprehension_loops(project, module, interesting - KERAS_INFERENCE_METHODS):
                 for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
                     by_call.setdefault(id(call), LoopCall(module, scope, [loop], call))
             for site in by_call.values():
