@@ -456,6 +456,19 @@ REPORTED = {
         def sweep():
             return [f(i) for i in range(5)]  # TFF401
     """,
+    "loss-stats-read-from-outside-the-class": """
+        import tensorflow as tf
+        import keras
+
+        class StatsLoss(keras.losses.Loss):
+            def call(self, y_true, y_pred):
+                loss = tf.reduce_mean(tf.square(y_true - y_pred))
+                self.last_loss = tf.stop_gradient(loss)  # TFF103
+                return loss
+
+        loss_fn = StatsLoss()
+        print(loss_fn.last_loss)
+    """,
     "loop-over-literal-numbers": """
         import tensorflow as tf
 
@@ -469,6 +482,34 @@ REPORTED = {
 }
 
 QUIET = {
+    "loss-stats-read-back-by-a-report-method-and-methods-replaced-in-new": """
+        import types
+
+        import tensorflow as tf
+        import keras
+
+        class StatsLoss(keras.losses.Loss):
+            def call(self, y_true, y_pred):
+                loss = tf.reduce_mean(tf.square(y_true - y_pred))
+                self._last_loss = tf.stop_gradient(loss)  # read by report() in the same trace
+                return loss
+
+            def report(self):
+                return {"loss": self._last_loss}
+
+        class HostMetric(keras.metrics.Metric):
+            def __new__(cls, *args, **kwargs):
+                obj = super().__new__(cls)
+
+                def on_host(self, y_true, y_pred, sample_weight=None):
+                    return tf.py_function(lambda *a: None, [y_true, y_pred], [])
+
+                obj.update_state = types.MethodType(on_host, obj)
+                return obj
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                print("runs eagerly, through tf.py_function", y_pred.numpy())
+    """,
     "comprehension-passing-tensors-or-data": """
         import tensorflow as tf
 

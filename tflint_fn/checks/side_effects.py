@@ -405,7 +405,9 @@ class PythonAttributeAssignment(Check):
                 why = _outer_description(element, ctx) or _argument_object(element, ctx)
                 if why is None or ctx.guarded_by(element):
                     continue
-                if not isinstance(node, cst.AugAssign) and _dead_store_on_plain_object(element, ctx):
+                if not isinstance(node, cst.AugAssign) and (
+                    _dead_store_on_plain_object(element, ctx) or _reported_by_the_class(element, ctx)
+                ):
                     continue
                 text = dotted_name(element) or "the attribute"
                 operation = "updating" if isinstance(node, cst.AugAssign) else "assigning"
@@ -429,6 +431,35 @@ def _dead_store_on_plain_object(target: cst.Attribute, ctx: CheckContext) -> boo
     if not _plain_class(ctx.project, f"{function.module.name}.{function.class_qualname}"):
         return False
     return not ctx.project.attribute_may_be_read(target.attr.value)
+
+
+def _reported_by_the_class(target: cst.Attribute, ctx: CheckContext) -> bool:
+    """``self._box_loss = t`` read back only by reporting methods of the module's classes
+    (``def report_losses(self): return {"box": self._box_loss}``).
+
+    The caller asks for the report right after the call, in the same trace (as
+    tf-models' YOLO tasks do with their losses), so the tensor is read where it is
+    valid. A read anywhere else (another class, a method with parameters, the
+    traced method itself, ``getattr``) keeps the finding.
+    """
+    function = ctx.walker.function
+    if not (isinstance(target.value, cst.Name) and target.value.value == "self") or function.class_qualname is None:
+        return False
+    readers = ctx.project.attribute_readers(target.attr.value)
+    if not readers:
+        return False
+    for module, reader in readers:
+        if module is not function.module or reader is None:
+            return False
+        method = ctx.project.functions.get(f"{module.name}.{reader}")
+        if method is None or method is function or method.class_qualname is None:
+            return False  # read outside a method of this module's classes
+        if method.bound_params() or method.name in _TRACED_METHOD_NAMES:
+            return False
+    return True
+
+
+_TRACED_METHOD_NAMES = frozenset({"call", "__call__", "train_step", "test_step", "predict_step", "update_state", "result"})
 
 
 def _plain_class(project, class_key: str, depth: int = 0) -> bool:

@@ -10,6 +10,7 @@ tensor-ness flows from call sites to callees until nothing changes.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -125,6 +126,7 @@ class Project:
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self._attribute_reads: dict[str, bool] = {}
+        self._attribute_readers: dict[str, list[tuple[ModuleInfo, str | None]]] = {}
         for module in modules:
             for function in module.functions.values():
                 self.functions[function.key] = function
@@ -246,6 +248,24 @@ class Project:
             name = re.escape(attribute)
             load = re.compile(rf"\.{name}\b(?!\s*=[^=])|['\"]{name}['\"]")
             found = self._attribute_reads[attribute] = any(load.search(m.source) for m in self.modules.values())
+        return found
+
+    def attribute_readers(self, attribute: str) -> list[tuple[ModuleInfo, str | None]]:
+        """Where the project reads ``.attribute``: ``(module, qualified name of the enclosing
+        function)`` for each load (None at module level); ``getattr(obj, "attribute")`` and
+        the like count as a read at an unknown place (``(module, None)``)."""
+        found = self._attribute_readers.get(attribute)
+        if found is None:
+            found = self._attribute_readers[attribute] = []
+            for module in self.modules.values():
+                if attribute not in module.source:
+                    continue
+                try:
+                    tree = ast.parse(module.source)
+                except SyntaxError:
+                    found.append((module, None))
+                    continue
+                _collect_attribute_loads(tree, attribute, module, [], found)
         return found
 
     def subclasses(self, class_key: str) -> list[ClassInfo]:
@@ -375,6 +395,8 @@ class Project:
                 if self.is_keras_class(class_info.key, kinds=(".metrics.",)):
                     names += KERAS_METRIC_METHODS
                 for name in names:
+                    if re.search(rf"\.{name}\s*=(?!=)", module.source):
+                        continue  # `obj.update_state = MethodType(...)`: Keras calls the replacement
                     method = class_info.methods.get(name)
                     if method is not None:
                         roots.append(self._keras_root(method, autograph))
@@ -818,6 +840,18 @@ class Project:
         existing.autograph = existing.autograph or autograph
         if changed:
             queue.append(existing)
+
+
+def _collect_attribute_loads(node: ast.AST, attribute: str, module: ModuleInfo, scopes: list[str], found: list) -> None:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            _collect_attribute_loads(child, attribute, module, [*scopes, child.name], found)
+            continue
+        if isinstance(child, ast.Attribute) and child.attr == attribute and isinstance(child.ctx, ast.Load):
+            found.append((module, ".".join(scopes) or None))
+        elif isinstance(child, ast.Constant) and child.value == attribute:
+            found.append((module, None))  # `getattr(obj, "x")`: read from anywhere
+        _collect_attribute_loads(child, attribute, module, scopes, found)
 
 
 def _container_arguments(function: FunctionInfo, call: cst.Call) -> set[str]:
