@@ -343,10 +343,7 @@ class RaiseInTensorBranch(Check):
     def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:
         if not ctx.autograph or not ctx.is_tensor(node.test):
             return  # a Python test picks one branch; without AutoGraph TFF202 reports the `if`
-        branches = [node.body]
-        if isinstance(node.orelse, cst.Else):
-            branches.append(node.orelse.body)
-        for branch in branches:
+        for branch in _branches(node):
             for statement in branch.body if isinstance(branch, cst.IndentedBlock) else ():
                 raised = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
                 if isinstance(raised, cst.Raise):
@@ -356,6 +353,11 @@ class RaiseInTensorBranch(Check):
                         "traces both branches, so it raises while tracing, for every input, valid ones too; check "
                         "with `tf.debugging.assert_*` (or `tf.debugging.Assert`) instead",
                     )
+
+
+def _branches(node: cst.If) -> list[cst.BaseSuite]:
+    """The ``if`` branch and a plain ``else`` branch (an ``elif`` is its own ``If``)."""
+    return [node.body] + ([node.orelse.body] if isinstance(node.orelse, cst.Else) else [])
 
 
 _VARIABLE_UPDATES = frozenset(
@@ -377,9 +379,8 @@ class VariableReboundInTensorBranch(Check):
         function = ctx.walker.function.node
         if not isinstance(function, cst.FunctionDef):
             return
-        branches = [node.body] + ([node.orelse.body] if isinstance(node.orelse, cst.Else) else [])
         reported: set[str] = set()
-        for branch in branches:
+        for branch in _branches(node):
             for name, target, update in _rebound_to_update(branch):
                 if name in reported:
                     continue
