@@ -544,3 +544,29 @@ def test_fix_dynamic_on_the_command_line(tmp_path):
     assert finding["fix"]["proof"]["status"] == "untested" and finding["dynamic"]["status"] == "confirmed"
     assert [(f["code"], f["written"]) for f in document["fixes"]] == [("TFF402", False)]
     assert "TFF402 fix untested, not written: the fix is at a call site" in shown.stderr
+
+
+def test_the_proposal_is_proven_on_a_function_that_updates_a_variable(tmp_path):
+    """Each side starts from a fresh module: the eager original's variable is not updated twice."""
+    (tmp_path / "loop.py").write_text(textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        weights = tf.Variable(tf.ones([4]))
+
+
+        @tf.function
+        def train_step(features, step):
+            weights.assign_sub(0.1 / (1.0 + tf.cast(step, tf.float32)) * tf.reduce_mean(features, axis=0))
+            return tf.reduce_sum(weights)
+
+
+        def fit(features, epochs):
+            for epoch in range(epochs):
+                train_step(features, epoch)
+        """
+    ))
+    _, prover = _fix_with_proofs(tmp_path, mode="diff", unsafe=True)
+    [item] = prover.tried
+    assert item.proof["status"] == "proven", item.proof
+    assert "outputs equal to eager" in item.proof["evidence"]

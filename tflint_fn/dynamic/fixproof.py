@@ -164,6 +164,11 @@ def _prove_signature(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     shapes = proof["code"] == "TFF405"
     _load(checker, None)
     function, calls, base, shown = varied_calls(checker, subject, parameter, shapes)
+    # Finding the calls ran them eagerly once: a fresh module, so that state they change
+    # (a variable updated per step) starts where the fixed module's does.
+    _load(checker, None)
+    function, instance, _ = checker._resolve(checker.module, subject)
+    calls = [type(call)(call.args, call.kwargs, call.note, instance) for call in calls]
     outputs, errors = [], []
     with quiet():
         for index, call in enumerate(calls):
