@@ -111,11 +111,14 @@ def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     module, left_out = _load_original(checker)
     with quiet():
         plan = checker._plan(module, subject)
-        if proof.get("signature") and plan.function is not None and plan.inputs.note != "input_signature":
+        if (proof.get("signature") and plan.function is not None and plan.inputs.note != "input_signature"
+                and subject["kind"] == "tf.function" and "<locals>" not in subject["qualname"]):
             # Another fix declares an input_signature on this function: the fixed code is called
-            # with its values, and so is the original.
+            # with its values, and so is the original (from a fresh module: choosing a probe ran it).
             values = tuple(concrete_value(_tensor_spec(spec)) for spec in proof["signature"])
-            plan = checker._function_plan(Inputs(values, {}, "input_signature", plan.inputs.instance, plan.function))
+            module, left_out = _load_original(checker)
+            function, instance, _ = checker._resolve(module, subject)
+            plan = checker._function_plan(Inputs(values, {}, "input_signature", instance, function))
         eager = checker._phase(plan, eager=True)
     module = _load(checker, fixed)
     try:
