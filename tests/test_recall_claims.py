@@ -629,3 +629,26 @@ def test_tff401_a_comprehension_is_a_loop():
     assert f.experimental_get_tracing_count() == 4  # one more trace, for the int32 scalar
     _ = list(map(f, range(10, 13)))
     assert f.experimental_get_tracing_count() == 7  # `map` over Python ints: a trace each
+
+
+def test_a_loss_that_updates_a_python_list_attribute_in_call_breaks_under_fit():
+    """The tf-models YOLO pattern the Loss.call root now reports (TFF102): a moving average
+    kept in a Python list on the loss, updated in `call`, runs only while tracing and leaves
+    a symbolic tensor of one graph that the next graph cannot use."""
+    import keras
+    import numpy as np
+
+    class Balanced(keras.losses.Loss):
+        def __init__(self):
+            super().__init__()
+            self._balance = [1.0]
+
+        def call(self, y_true, y_pred):
+            loss = tf.reduce_mean(tf.square(y_true - y_pred))
+            self._balance[0] = self._balance[0] * 0.9999 + 0.0001 / tf.stop_gradient(loss)
+            return loss * self._balance[0]
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(loss=Balanced())
+    with pytest.raises(Exception, match="out of scope|cannot be accessed"):
+        model.fit(np.ones((32, 3), "float32"), np.ones((32, 1), "float32"), batch_size=4, verbose=0)
