@@ -626,11 +626,8 @@ class Project:
             if function is None:
                 return None
             params = {p.name: (PYTHON if p.star or p.has_default else MAYBE_TENSOR) for p in function.bound_params()}
-            # Neither converts with AutoGraph in Keras 3 / TF 2.21; tf_keras's Lambda does.
-            autograph = qualified == "keras.layers.Lambda" and any(
-                q.startswith("tf_keras") for q in module.imports.aliases.values()
-            )
-            return Trace(function, "tf.function", None, params, autograph=autograph)
+            # Neither converts with AutoGraph (TF 2.21; Keras 3 and tf_keras 2.21 alike for Lambda).
+            return Trace(function, "tf.function", None, params, autograph=False)
         if not isinstance(func, cst.Attribute) or func.attr.value not in DATASET_FUNCTION_ARGUMENT:
             return None
         if not self._is_dataset(module, candidate.scope, func.value):
