@@ -747,6 +747,28 @@ def test_varying_argument_of_a_method_and_a_wrapped_function(tmp_path):
     assert _bound_parameter(unit, warmup, other, other.args[1]) == "step"
 
 
+def test_varying_argument_passed_through_map_has_no_fix(tmp_path):
+    """Regression: `map(step, range(k))` (a TFF401 finding since d03416b) was fixed as `tf.constant(range(k))`,
+    bound to `step`'s second parameter; the call is `map`'s, not the tf.function's."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        @tf.function
+        def step(n, m=0):
+            return tf.cast(m, tf.float32)
+
+
+        def run(k):
+            return list(map(step, range(k)))
+        """
+    )
+    assert [f.code for f in run(["a.py"], resolve_settings(FileConfig()), tmp_path).findings] == ["TFF401"] if (
+        tmp_path / "a.py").write_text(source) else False
+    assert _fixed_text(tmp_path, source) is None
+
+
 def test_varying_argument_of_a_tf_function_in_another_module_has_no_fix(tmp_path):
     (tmp_path / "steps.py").write_text("import tensorflow as tf\n\n\n@tf.function\ndef step(x, n):\n"
                                        "    return x * tf.cast(n, tf.float32)\n")

@@ -810,6 +810,27 @@ def _decorated_by_tf_function_only(fixer: FileFixer, function: cst.FunctionDef) 
     return True
 
 
+def _calls_the_function(fixer: FileFixer, call: cst.Call, function: cst.FunctionDef) -> bool:
+    """``call`` calls ``function``: by its name (``step(...)``, ``self.step(...)``), or by a name the file
+    binds to ``tf.function(function)`` (``fast = tf.function(warmup)``, then ``fast(...)``)."""
+    name = function.name.value
+    func = call.func
+    called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+    if called is None:
+        return False
+    if called == name:
+        return True
+    for unit in fixer.units:
+        for node in unit.positions:
+            if (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)
+                    and fixer.imports.qualified(node.value.func) == "tensorflow.function"
+                    and node.value.args and isinstance(node.value.args[0].value, cst.Name)
+                    and node.value.args[0].value.value == name
+                    and any(_target_roots(target.target) == [called] for target in node.targets)):
+                return True
+    return False
+
+
 def _bound_parameter(unit: Unit, function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
     """The parameter of ``function`` that ``arg`` of ``call`` binds (None for ``*args``, ``**kwargs``)."""
     params = function.params
@@ -903,6 +924,8 @@ def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Pla
     def_unit, function = found
     if not _decorated_by_tf_function_only(fixer, function) or function.asynchronous is not None:
         return None
+    if not _calls_the_function(fixer, call, function):
+        return None  # `map(step, range(n))`: the call is not the tf.function's, its arguments bind elsewhere
     parameter = _bound_parameter(def_unit, function, call, arg)
     if parameter is None:
         return None
