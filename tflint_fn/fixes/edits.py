@@ -938,9 +938,9 @@ def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Pla
         return None
     tf_name, edits = tf
     edits.append(fixer.replace(unit, node, f"{tf_name}.constant({unit.code(node)})"))
-    dtype = "float32" if floating else "int32 (float32 for a float)"
+    becomes = "a float32 tensor" if floating else "an int32 tensor (float32 for a float)"
     return Plan("", UNSAFE, f"Pass `{_short(unit.code(node))}` as a tensor, `tf.constant(...)`: one trace for every "
-                f"value (unsafe: the value becomes a {dtype} tensor)", edits)
+                f"value (unsafe: the value becomes {becomes})", edits)
 
 
 def _short(text: str, limit: int = 40) -> str:
