@@ -346,13 +346,17 @@ NOT_PROVABLE = {
     ("TFF206", 1): "needs an example",  # a Keras layer with a required constructor argument
     ("TFF206", 2): "needs an example",  # a Model subclass without `call`: its train_step needs a compiled model
 }
-# The fixes issue 14 proved first; the call-site fixes (TFF401 tf.constant, TFF402 hoisting) are edits
-# outside traced code, which a proof cannot run: see test_a_call_site_fix_is_untested.
+# The fixes of traced code; TFF401's tf.constant at the call site is proven by calling the tf.function with
+# tensors (test_the_constant_fix_is_proven_by_calling_with_tensors), TFF402's hoisting by running the loop.
 FUNCTION_FIXES = ("TFF101", "TFF104", "TFF201", "TFF203", "TFF204", "TFF205", "TFF206")
 
 
-def _fix_with_proofs(cwd: Path, mode: str = "fix", unsafe: bool = True, examples: Path | None = None):
-    """``--dynamic`` with ``--fix``/``--diff``, in this process (the proofs run in a real worker)."""
+def _fix_with_proofs(cwd: Path, mode: str = "fix", unsafe: bool = True, examples: Path | None = None,
+                     observe: bool = True):
+    """``--dynamic`` with ``--fix``/``--diff``, in this process (the proofs run in a real worker).
+
+    ``observe=False``: no retracing check first, so no input_signature proposal (TFF401 keeps its
+    static ``tf.constant`` fix)."""
     from tflint_fn.dynamic.runner import Options
     from tflint_fn.fixes import command as fix_command
     from tflint_fn.fixes.proof import FixProver
@@ -363,7 +367,7 @@ def _fix_with_proofs(cwd: Path, mode: str = "fix", unsafe: bool = True, examples
         return run(["."], settings, cwd, overlay=overlay, collect_targets=True)
 
     prover = FixProver(cwd, Options(examples=examples), None)
-    if unsafe:
+    if unsafe and observe:
         prover.observe(lint({}), settings.enabled)
     output = fix_command.run_mode(mode, lint, cwd, lambda path: settings, unsafe, None, False, True, prover=prover)
     return output, prover
@@ -505,15 +509,133 @@ def test_the_proposal_needs_unsafe_fixes(tmp_path):
     assert not [item for item in prover.tried if "input_signature" in item.plan.message]
 
 
-def test_a_call_site_fix_is_untested(tmp_path):
-    """TFF402's hoisting edits the loop that calls the function, which no proof runs: not written under --dynamic."""
-    source = _first_bad("TFF402")
+def test_the_constant_fix_is_proven_by_calling_with_tensors(tmp_path):
+    """TFF401's `tf.constant(...)` at the call site: the tf.function called with `tf.constant(value)` for the
+    retracing check's values traces once and gives the eager original's outputs with the Python values."""
+    bad = [e.code for e in examples((REPO / "rules" / "TFF401.md").read_text(encoding="utf-8")) if e.kind == "bad"]
+    for index, source in enumerate(bad):
+        (tmp_path / f"loop_{index}.py").write_text(source)
+    output, prover = _fix_with_proofs(tmp_path, mode="diff", unsafe=True, observe=False)
+    constant = [item for item in prover.tried if item.plan.constant]
+    assert len(constant) >= 2
+    for item in constant:
+        assert item.proof["status"] == "proven" and item.written, item.proof
+        evidence = item.proof["evidence"]
+        assert evidence.startswith("traced 1 time for 3 calls, outputs equal to eager, with ")
+        assert "=tf.constant(" in evidence and "TFF401 no longer reported" in evidence
+        assert f"--- {item.finding.path}\n" in output.stdout
+    # A float as written (`float(t) / total`) is proven with Python floats, a counter with ints.
+    by_kind = {item.plan.constant: item.proof["evidence"] for item in constant}
+    assert set(by_kind) == {"number", "float"}
+    assert "=tf.constant(0.5), tf.constant(1.5)" in by_kind["float"]
+    assert "=tf.constant(0), tf.constant(1)" in by_kind["number"]
+
+
+def test_a_wrong_constant_fix_is_not_proven(tmp_path, monkeypatch):
+    """`x * step` with a float `x`: the Python int became float32 there, an int32 tensor raises. The static
+    fix refuses it; forced, the proof must catch it."""
+    from tflint_fn.fixes import edits
+
+    monkeypatch.setattr(edits, "_uses_take_a_tensor", lambda *args: True)
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        @tf.function
+        def scaled(x, step):
+            return x * step
+
+
+        def run(x, n):
+            for step in range(n):
+                scaled(x, step)
+        """)
     (tmp_path / "loop.py").write_text(source)
-    output, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=True)
+    output, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=True, observe=False)
+    [item] = prover.tried
+    assert item.plan.constant == "number"
+    assert item.proof["status"] == "not-proven" and not item.written
+    assert "the fixed code fails under tf.function" in item.proof["evidence"], item.proof
+    assert (tmp_path / "loop.py").read_text() == source
+
+
+def test_the_hoisting_is_proven_by_running_the_loop(tmp_path):
+    """TFF402: the loop's function runs on the original (tf.functions eagerly), then on the fixed text: the
+    wrapped function traces once for the loop's calls, and the loop's function returns the same."""
+    source = _first_bad("TFF402").replace("        tf.function(scale)(batch)  # TFF402",
+                                          "        out.append(tf.function(scale)(batch))  # TFF402\n    return out")
+    source = source.replace("    for batch in batches:", "    out = []\n    for batch in batches:", 1)
+    (tmp_path / "loop.py").write_text(source)
+    _, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=True)
+    [item] = prover.tried
+    assert item.finding.code == "TFF402" and item.written, item.proof
+    assert item.proof["evidence"].startswith("`scale` traced 1 time for 4 calls in one call of `run`, outputs "
+                                             "equal to eager, with probe batches=TensorSpec([None], float32)")
+    assert "fast_scale = tf.function(scale)" in (tmp_path / "loop.py").read_text()
+
+
+HOIST_CHANGES_RESULTS = """\
+import tensorflow as tf
+
+
+class Config:
+    factor = 1.0
+
+
+config = Config()
+
+
+def scale(x):
+    return x * config.factor
+
+
+def bump():
+    config.factor += 1.0
+
+
+def run(batches):
+    out = []
+    for batch in batches:
+        bump()
+        out.append(tf.function(scale)(batch))
+    return out
+"""
+
+
+def test_a_hoisting_that_bakes_in_a_python_value_is_not_proven(tmp_path):
+    """`bump()` changes what `scale` reads, which the file's loop does not show: the one function keeps its
+    first trace's factor (the fix's unsafe case); the proof sees other outputs and the file is not written."""
+    (tmp_path / "loop.py").write_text(HOIST_CHANGES_RESULTS)
+    _, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=True)
+    [item] = prover.tried
+    assert item.proof["status"] == "not-proven" and not item.written
+    assert item.proof["evidence"].startswith("outputs differ: ")
+    assert "`scale` traced 1 time for 4 calls in one call of `run`" in item.proof["evidence"]
+    assert (tmp_path / "loop.py").read_text() == HOIST_CHANGES_RESULTS
+
+
+TOP_LEVEL_LOOP = """\
+import tensorflow as tf
+
+
+def scale(x):
+    return x * 2.0
+
+
+for step in range(3):
+    tf.function(scale)(tf.ones([2]))
+"""
+
+
+def test_a_loop_at_the_top_level_is_untested(tmp_path):
+    """A script's own loop runs when the module is imported, not as a function a proof can call."""
+    (tmp_path / "loop.py").write_text(TOP_LEVEL_LOOP)
+    _, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=True)
     assert [(item.finding.code, item.proof["status"], item.written) for item in prover.tried] == [
         ("TFF402", "untested", False)]
-    assert "call site outside traced code" in prover.tried[0].proof["evidence"]
-    assert (tmp_path / "loop.py").read_text() == source
+    assert "the loop is at the top level of the module" in prover.tried[0].proof["evidence"]
+    assert (tmp_path / "loop.py").read_text() == TOP_LEVEL_LOOP
 
 
 def test_fix_dynamic_on_the_command_line(tmp_path):
@@ -535,15 +657,16 @@ def test_fix_dynamic_on_the_command_line(tmp_path):
     fixed = (tmp_path / "loop.py").read_text()
     assert "@tf.function(input_signature=[" in fixed and "tf.print(step, output_stream=sys.stdout)" in fixed
     # JSON, on a file whose only fix cannot be proven: the finding keeps its fix, with the proof.
-    (tmp_path / "loop.py").write_text(_first_bad("TFF402"))
+    (tmp_path / "loop.py").write_text(TOP_LEVEL_LOOP)
     shown = run_cli("--fix", "--unsafe-fixes", "--dynamic", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     document = json.loads(shown.stdout)
     schema = json.loads((REPO / "tflint_fn" / "schema" / "findings-v1.json").read_text())
     jsonschema.validate(document, schema)
     [finding] = document["findings"]
-    assert finding["fix"]["proof"]["status"] == "untested" and finding["dynamic"]["status"] == "confirmed"
+    # The verdict of what is left, too: a script's own loop is not a function the checker can call.
+    assert finding["fix"]["proof"]["status"] == "untested" and finding["dynamic"]["status"] == "skipped"
     assert [(f["code"], f["written"]) for f in document["fixes"]] == [("TFF402", False)]
-    assert "TFF402 fix untested, not written: the fix is at a call site" in shown.stderr
+    assert "TFF402 fix untested, not written: the loop is at the top level of the module" in shown.stderr
 
 
 def test_the_proposal_is_proven_on_a_function_that_updates_a_variable(tmp_path):

@@ -8,8 +8,11 @@ fixed text (an overlay, as the stand-ins are loaded) and runs the same plan
 under ``tf.function``: it must build with the same inputs, trace without
 error, and give the eager original's outputs (for TFF104, another random
 stream or a clock read later: the same shapes and dtypes). A proof with a
-``parameter`` (the ``input_signature`` proposed for TFF401/TFF405) repeats the
-retracing check's calls (``retracing.varied_calls``) and must trace once.
+``parameter`` (the ``input_signature`` proposed for TFF401/TFF405, or TFF401's
+``tf.constant`` at the call sites, then called with ``tf.constant`` values)
+repeats the retracing check's calls (``retracing.varied_calls``) and must
+trace once. A TFF402 hoisting (``hoist``) runs the function holding the loop:
+the wrapped function must trace once for the loop's calls.
 
 Each proof gets ``status``: ``proven``; ``not-proven`` (a check failed, the
 evidence says which); ``untested`` (nothing to compare: no input, or the
@@ -20,13 +23,21 @@ use it, after the worker has set its memory limit.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import random
 import re
 
 from tflint_fn.dynamic import job as job_module
 from tflint_fn.dynamic.errors import describe_exception, error_location
-from tflint_fn.dynamic.inputs import ExampleError, Inputs, concrete_value
+from tflint_fn.dynamic.inputs import (
+    ExampleError,
+    Inputs,
+    concrete_value,
+    probe_candidates,
+    required_parameters,
+)
 from tflint_fn.dynamic.job import Job, separate_autograph_conversions
+from tflint_fn.dynamic.linecount import LineCounter
 from tflint_fn.dynamic.plans import Plan, Skip, quiet, run_eagerly, times_text
 from tflint_fn.dynamic.retracing import varied_calls
 
@@ -106,6 +117,10 @@ def _load_original(checker: Job):
 
 def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     subject = proof["subject"]
+    if proof.get("hoist"):
+        return _prove_hoist(checker, proof, fixed)
+    if proof.get("constant"):
+        return _prove_constant(checker, proof, fixed)
     if proof.get("parameter"):
         return _prove_signature(checker, proof, fixed)
     module, left_out = _load_original(checker)
@@ -163,10 +178,25 @@ def _same_probe(note: str):
 
 def _prove_signature(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     """The proposed input_signature: the retracing check's calls, traced once, equal to the eager original."""
+    return _prove_varied(checker, proof, fixed, as_tensors=False)
+
+
+def _prove_constant(checker: Job, proof: dict, fixed: str | None) -> tuple[str, str]:
+    """TFF401's ``tf.constant(value)`` at the call sites: the retracing check's Python values, each passed as
+    ``tf.constant(value)``, as the fixed calls pass them (int32 for an int, float32 for a float), traced once,
+    equal to the eager original called with the Python values. ``fixed`` is None when the call sites are in
+    another file than the tf.function."""
+    return _prove_varied(checker, proof, fixed, as_tensors=True)
+
+
+def _prove_varied(checker: Job, proof: dict, fixed: str | None, as_tensors: bool) -> tuple[str, str]:
+    import tensorflow as tf
+
     subject, parameter = proof["subject"], proof["parameter"]
     shapes = proof["code"] == "TFF405"
     _load(checker, None)
-    function, calls, base, shown = varied_calls(checker, subject, parameter, shapes)
+    floats = proof.get("constant") == "float"
+    function, calls, base, shown = varied_calls(checker, subject, parameter, shapes, floats_only=floats)
     # Finding the calls ran them eagerly once: a fresh module, so that state they change
     # (a variable updated per step) starts where the fixed module's does.
     _load(checker, None)
@@ -184,6 +214,10 @@ def _prove_signature(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     if fixed_function is None:
         return "not-proven", "the fixed code has no tf.function to call"
     calls = [type(call)(call.args, call.kwargs, call.note, instance) for call in calls]
+    if as_tensors:
+        position = list(inspect.signature(fixed_function.python_function).parameters).index(parameter)
+        calls = [_as_constant(call, parameter, position, tf.constant) for call in calls]
+        shown = [f"tf.constant({value})" for value in shown]
     plan = Plan(base, "calls", lambda: None, lambda i: fixed_function(*i.args, **i.kwargs), None, fixed_function,
                 fixed_function.python_function)
     _seed()
@@ -192,6 +226,91 @@ def _prove_signature(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     others = re.sub(rf",? ?\b{re.escape(parameter)}=TensorSpec\([^)]*\)", "", base.note)
     how = f"with {parameter}=" + ", ".join(shown) + ("" if others == "probe" else f", other arguments from {others}")
     return _verdict(checker, proof, plan, outputs, errors, graph, how, expect_one_trace=True)
+
+
+def _prove_hoist(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
+    """TFF402's hoisting: the function holding the loop, run on the original with tf.functions run eagerly,
+    then on the fixed text as written: the function its loop wraps must trace once for all the loop's calls,
+    and the loop's function must return what the eager original returned."""
+    import ast
+    import os
+
+    hoist = proof["hoist"]
+    driver_name = hoist["driver"]
+    module, left_out = _load_original(checker)
+    try:
+        wrapped_name = ast.parse(checker._source_span(hoist).strip(), mode="eval").body.args[0].id
+    except (SyntaxError, AttributeError, IndexError):
+        raise Skip(f"cannot tell which function the loop in `{driver_name}` wraps") from None
+
+    def parts(module):
+        wrapped, driver = getattr(module, wrapped_name, None), getattr(module, driver_name, None)
+        code = getattr(inspect.unwrap(wrapped), "__code__", None) if wrapped is not None else None
+        body = [line for _, _, line in code.co_lines() if line and line > code.co_firstlineno] if code else []
+        if not body or not callable(driver):
+            raise Skip(f"`{wrapped_name}` or `{driver_name}` is not a Python function of the module")
+        return driver, (os.path.abspath(code.co_filename), min(body))
+
+    driver, key = parts(module)
+    example = checker._example(driver_name, module)
+    candidates = ([(example.args, example.kwargs, example.note)] if example is not None else
+                  [(values, {}, note) for values, note in probe_candidates(required_parameters(driver))])
+
+    def run_original(args, kwargs, fresh: bool):
+        # From a fresh module each time: the loop may change state that its function reads.
+        driver, key = parts(_load_original(checker)[0] if fresh else module)
+        with quiet(), LineCounter(checker.loader.is_user_file) as counter:
+            return run_eagerly(lambda: driver(*args, **kwargs)), counter.counts[key]
+
+    failures, chosen = [], None
+    for index, (args, kwargs, note) in enumerate(candidates):
+        try:
+            first, calls = run_original(args, kwargs, fresh=index > 0)
+            second, _ = run_original(args, kwargs, fresh=True)
+        except Exception as error:
+            failures.append(describe_exception(error))
+            continue
+        chosen = (args, kwargs, note, first, second, calls)
+        break
+    if chosen is None:
+        raise Skip(f"needs an example: `{driver_name}` fails with every probe when run eagerly "
+                   f"(first: {failures[0] if failures else 'none'})")
+    args, kwargs, note, want, again, calls = chosen
+    how = f"with {note}{left_out}"
+    if calls < 2:
+        return "untested", (f"`{driver_name}` called `{wrapped_name}` {times_text(calls)}, {how}: one trace "
+                            f"for several calls cannot be shown")
+    module = _load(checker, fixed)
+    fixed_driver, key = parts(module)
+    try:
+        with quiet(), LineCounter(checker.loader.is_user_file) as counter:
+            got = fixed_driver(*args, **kwargs)
+    except Exception as error:
+        where = error_location(error, checker.loader.is_user_file)
+        at = f" (at {checker._show(where)})" if where else ""
+        return "not-proven", f"the fixed code fails under tf.function: {describe_exception(error)}{at}, {how}"
+    traces = counter.counts[key]
+    traced = f"`{wrapped_name}` traced {times_text(traces)} for {calls} calls in one call of `{driver_name}`"
+    if traces != 1:
+        return "not-proven", f"still retraces: {traced}, {how}"
+    values = not _difference(again, want, True)
+    difference = _difference(got, want, values)
+    if difference:
+        return "not-proven", f"outputs differ: {difference}; {traced}, {how}"
+    if values:
+        return "proven", f"{traced}, outputs equal to eager, {how}"
+    return "proven", (f"{traced}, outputs of the eager original's shapes and dtypes (values not compared: the "
+                      f"eager original gives other values on every call), {how}")
+
+
+def _as_constant(call, parameter: str, position: int, constant):
+    """``call`` with its ``parameter`` argument (positional at ``position``, or a keyword) as ``tf.constant``."""
+    args, kwargs = list(call.args), dict(call.kwargs)
+    if parameter in kwargs:
+        kwargs[parameter] = constant(kwargs[parameter])
+    elif position < len(args):
+        args[position] = constant(args[position])
+    return type(call)(tuple(args), kwargs, call.note, call.instance)
 
 
 def _verdict(checker: Job, proof, plan: Plan, outputs, errors, graph, how: str, expect_one_trace: bool):

@@ -118,8 +118,9 @@ def judge_call_site_retracing(job, subject: dict, parameter: str, findings: list
             job.results[str(finding["id"])].update({"signature": specs} if specs else {"signature_problem": problem})
 
 
-def varied_calls(job, subject: dict, parameter: str, shapes: bool):
-    """The tf.function in ``job.module``, and the calls with a varying ``parameter`` that run eagerly.
+def varied_calls(job, subject: dict, parameter: str, shapes: bool, floats_only: bool = False):
+    """The tf.function in ``job.module``, and the calls with a varying ``parameter`` that run eagerly
+    (``floats_only``: Python floats, never ints).
 
     Returns ``(function, calls, base, shown)``: ``calls`` are ``Inputs``, one per
     value, the other arguments from ``base`` (an example, the input_signature or
@@ -149,6 +150,8 @@ def varied_calls(job, subject: dict, parameter: str, shapes: bool):
         except TypeError:
             continue
         for values, shown in varied_values(bound.arguments.get(parameter), shapes):
+            if floats_only and not isinstance(values[0], float):
+                continue
             calls = []
             for value in values:
                 arguments = dict(bound.arguments)

@@ -36,6 +36,9 @@ class Plan:
     applicability: str
     message: str
     edits: list[TextEdit] = field(default_factory=list)
+    # TFF401's `tf.constant(...)` at a call site: "float" when the value is a float as written, else "number";
+    # a --dynamic proof calls the tf.function with such tensors (fixes/proof.py)
+    constant: str | None = None
 
 
 class FileFixer:
@@ -940,7 +943,7 @@ def fix_varying_argument(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Pla
     edits.append(fixer.replace(unit, node, f"{tf_name}.constant({unit.code(node)})"))
     becomes = "a float32 tensor" if floating else "an int32 tensor (float32 for a float)"
     return Plan("", UNSAFE, f"Pass `{_short(unit.code(node))}` as a tensor, `tf.constant(...)`: one trace for every "
-                f"value (unsafe: the value becomes {becomes})", edits)
+                f"value (unsafe: the value becomes {becomes})", edits, constant="float" if floating else "number")
 
 
 def _short(text: str, limit: int = 40) -> str:

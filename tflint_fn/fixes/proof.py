@@ -2,7 +2,8 @@
 
 ``FixProver.fix`` runs the fix rounds, groups the fixes made by the traced
 root that runs them (a finding's ``subject``; a proposed ``input_signature``
-is its own unit, the tf.function and its varying parameter), and sends each
+or TFF401's ``tf.constant`` is its own unit, the tf.function and its varying
+parameter; a TFF402 hoisting, the loop's function), and sends each
 root's module, with its fixed text, to a dynamic worker (``dynamic/fixproof.py``):
 the fixed function must trace, give the eager original's outputs on the same
 inputs, and the finding must be gone when the fixed text is linted again.
@@ -32,7 +33,8 @@ from tflint_fn.fixes.signature import MESSAGE_START, signature_plan
 
 PROVEN, NOT_PROVEN, UNTESTED = "proven", "not-proven", "untested"
 MAX_ATTEMPTS = 4
-CALL_SITE_CODES = frozenset({"TFF401", "TFF402", "TFF405"})  # findings outside the traced function
+# findings outside the traced function: only their own kinds of proof ("constant", "hoist", "signature") run
+CALL_SITE_CODES = frozenset({"TFF401", "TFF402", "TFF405"})
 VALUES_NOT_COMPARED = frozenset({"TFF104"})  # random numbers and clocks: shapes and dtypes only
 
 
@@ -41,11 +43,21 @@ def is_proposal(plan: Plan) -> bool:
 
 
 def unit_of(finding: Finding, plan: Plan) -> tuple | None:
-    """What one proof covers: (root's path, module, qualname, parameter of a proposed input_signature)."""
+    """What one proof covers: (root's path, module, qualname, parameter, kind).
+
+    ``kind`` is ``"signature"`` (a proposed input_signature) or ``"constant"``
+    (TFF401's ``tf.constant`` at the call sites), both for the tf.function's
+    varying ``parameter``; ``"hoist"`` (TFF402), with the name of the function
+    whose loop is changed in place of the parameter; ``None`` (and no
+    parameter) for an edit of traced code.
+    """
     subject = finding.subject
     if subject is None:
         return None
-    return (subject.path, subject.module, subject.qualname, subject.parameter if is_proposal(plan) else None)
+    if plan.code == "TFF402":  # the loop's function, which the proof runs
+        return (subject.path, subject.module, subject.qualname, finding.function, "hoist")
+    kind = "signature" if is_proposal(plan) else "constant" if plan.constant else None
+    return (subject.path, subject.module, subject.qualname, subject.parameter if kind else None, kind)
 
 
 @dataclass
@@ -190,7 +202,7 @@ class FixProver:
         for item in tried:
             why = _not_provable(item)
             text = self._text(outcome, item) if why is None else None
-            if why is None and text is None:
+            if why is None and text is None and item.unit[4] != "constant":  # the call sites may be elsewhere
                 why = "the traced function's module was not changed by the fix"
             if why is not None:
                 item.proof = {"status": UNTESTED, "evidence": why}
@@ -208,9 +220,12 @@ class FixProver:
                 job["fixed"] = self._text(outcome, items[0])
                 described = next(s for s in job["subjects"] if s["qualname"] == subject.qualname)
                 job.setdefault("findings", [])
+                parameter = unit[3] if unit[4] in ("signature", "constant") else None
                 job["findings"].append({
-                    "id": index, "code": items[0].finding.code, "subject": {**described, "parameter": unit[3]},
-                    "function": items[0].finding.function, "parameter": unit[3],
+                    "id": index, "code": items[0].finding.code, "subject": {**described, "parameter": parameter},
+                    "function": items[0].finding.function, "parameter": parameter,
+                    "constant": items[0].plan.constant if unit[4] == "constant" else None,
+                    "hoist": _loop_of(items[0].finding) if unit[4] == "hoist" else None,
                     "compare": "shape" if any(i.finding.code in VALUES_NOT_COMPARED for i in items) else "values",
                     "signature": self._declared(tried, unit),
                 })
@@ -237,10 +252,10 @@ class FixProver:
         """The input_signature another fix of this text declares on ``unit``'s function (its calls use it)."""
         from tflint_fn.dynamic.runner import observed_key
 
-        if unit[3] is not None:
+        if unit[4] is not None:
             return None
         for item in tried:
-            if item.unit is not None and item.unit[:3] == unit[:3] and item.unit[3] is not None:
+            if item.unit is not None and item.unit[:3] == unit[:3] and item.unit[4] == "signature":
                 specs, _ = self.observed.get(observed_key(item.finding), (None, ""))
                 if specs:
                     return specs
@@ -257,12 +272,28 @@ def _not_provable(item: Tried) -> str | None:
         return "in a notebook: --dynamic imports modules, not notebooks"
     if item.unit is None:
         return "not in a function tflint-fn traces"
-    if finding.code in CALL_SITE_CODES and not is_proposal(item.plan):
+    if item.unit[4] == "hoist":
+        if not (finding.function or "").isidentifier():
+            return (f"the loop is {'at the top level of the module' if not finding.function else 'in a method'}: "
+                    f"--dynamic runs module-level functions")
+        if finding.path != item.unit[0]:
+            return (f"the loop is in `{finding.path}`, and the function it wraps, `{item.unit[2]}`, in "
+                    f"`{item.unit[0]}`: a proof loads one edited module")
+        return None
+    if item.unit[4] is not None:  # the tf.function is called as the fixed call sites call it
+        return None
+    if finding.code in CALL_SITE_CODES:
         return "the fix is at a call site outside traced code: --dynamic proves edits of traced functions"
     if finding.path != item.unit[0]:
         return (f"the fix is in `{finding.path}`, and the tf.function that runs it, `{item.unit[2]}`, in "
                 f"`{item.unit[0]}`: a proof loads one edited module")
     return None
+
+
+def _loop_of(finding: Finding) -> dict:
+    """What the proof of a hoisting runs: the loop's function, and where `tf.function(f)` was."""
+    return {"driver": finding.function, "path": finding.path, "line": finding.start.line,
+            "column": finding.start.column, "end_line": finding.end.line, "end_column": finding.end.column}
 
 
 def _gone(items: list[Tried], before, after, proof: dict) -> dict:
@@ -295,8 +326,10 @@ def with_proofs(findings: list[Finding], tried: list[Tried]) -> list[Finding]:
     for finding in findings:
         proof = None
         if finding.fix is not None and finding.subject is not None:
-            for parameter in (finding.subject.parameter, None):
-                unit = (finding.subject.path, finding.subject.module, finding.subject.qualname, parameter)
+            parameter = finding.subject.parameter
+            for kind in ("signature", "constant", "hoist", None):
+                detail = finding.function if kind == "hoist" else parameter if kind else None
+                unit = (finding.subject.path, finding.subject.module, finding.subject.qualname, detail, kind)
                 proof = refused.get((finding.path, finding.code, finding.function, unit))
                 if proof is not None:
                     break
