@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -150,16 +149,26 @@ def test_nothing_proven_writes_nothing(tmp_path):
     assert output.fixed == 0 and "Fixed" not in output.stdout
 
 
-def test_a_fix_in_another_module_than_its_root_is_untested_and_not_written(tmp_path):
-    (tmp_path / "helpers.py").write_text("import tensorflow as tf\n\n\ndef show(x):\n    print(x)\n    return x\n")
-    (tmp_path / "train.py").write_text(
-        "import tensorflow as tf\n\nfrom helpers import show\n\n\n@tf.function\ndef step(x):\n    return show(x)\n")
-    worker = FakeWorker({})
-    output, prover = _run_mode(tmp_path, "fix", worker)
-    assert worker.jobs == []  # nothing a worker could prove
-    assert "print(x)" in (tmp_path / "helpers.py").read_text()
+HELPER = "import tensorflow as tf\n\n\ndef show(x):\n    print(x)\n    return x\n"
+TRAIN = "import tensorflow as tf\n\nfrom helpers import show\n\n\n@tf.function\ndef step(x):\n    return show(x)\n"
+
+
+@pytest.mark.parametrize("status", ["proven", "not-proven"])
+def test_a_fix_in_another_module_than_its_root_goes_to_the_root_with_the_fixed_helper(tmp_path, status):
+    """The helper's fixed text travels with the root's job (``edited``), the root's own file unchanged."""
+    (tmp_path / "helpers.py").write_text(HELPER)
+    (tmp_path / "train.py").write_text(TRAIN)
+    worker = FakeWorker({"step": (status, "evidence")})
+    _, prover = _run_mode(tmp_path, "fix", worker)
+    [job] = worker.jobs
+    assert job["module"] == "train" and job["fixed"] is None
+    [proof] = job["findings"]
+    assert list(proof["edited"]) == [str(tmp_path / "helpers.py")]
+    assert "tf.print(x, output_stream=sys.stdout)" in proof["edited"][str(tmp_path / "helpers.py")]
     [tried] = prover.tried
-    assert tried.proof["status"] == "untested" and "a proof loads one edited module" in tried.proof["evidence"]
+    assert tried.proof["status"] == status and tried.written == (status == "proven")
+    assert ("tf.print(x" in (tmp_path / "helpers.py").read_text()) == (status == "proven")
+    assert (tmp_path / "train.py").read_text() == TRAIN
 
 
 # ---------------------------------------------------------------- the input_signature edit

@@ -560,6 +560,35 @@ def test_a_wrong_constant_fix_is_not_proven(tmp_path, monkeypatch):
     assert (tmp_path / "loop.py").read_text() == source
 
 
+def test_a_fix_in_a_helper_module_is_proven_through_the_tf_function_that_imports_it(tmp_path):
+    """The root's module is imported as written; the helper it imports, from its fixed text."""
+    (tmp_path / "helpers.py").write_text(
+        "import math\n\n\ndef norm(x):\n    return math.sqrt(x)\n")
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\n\nfrom helpers import norm\n\n\n@tf.function\ndef step(x):\n"
+        "    return norm(x) + 1.0\n")
+    _, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=False)
+    [item] = prover.tried
+    assert item.finding.path == "helpers.py" and item.unit[:3] == ("train.py", "train", "step")
+    assert item.proof["status"] == "proven" and item.written, item.proof
+    assert "outputs equal to eager" in item.proof["evidence"]
+    assert "tf.math.sqrt(x)" in (tmp_path / "helpers.py").read_text()
+
+
+def test_a_wrong_fix_in_a_helper_module_is_caught(tmp_path, monkeypatch):
+    _wrong_math_fix(monkeypatch)
+    source = "import math\n\n\ndef norm(x):\n    return math.sqrt(x)\n"
+    (tmp_path / "helpers.py").write_text(source)
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\n\nfrom helpers import norm\n\n\n@tf.function\ndef step(x):\n"
+        "    return norm(x) + 1.0\n")
+    _, prover = _fix_with_proofs(tmp_path, mode="fix", unsafe=False)
+    [item] = prover.tried
+    assert item.proof["status"] == "not-proven" and not item.written
+    assert item.proof["evidence"].startswith("outputs differ: ")
+    assert (tmp_path / "helpers.py").read_text() == source
+
+
 def test_the_hoisting_is_proven_by_running_the_loop(tmp_path):
     """TFF402: the loop's function runs on the original (tf.functions eagerly), then on the fixed text: the
     wrapped function traces once for the loop's calls, and the loop's function returns the same."""

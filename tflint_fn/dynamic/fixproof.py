@@ -50,7 +50,7 @@ def prove_fixes(job: dict, loader, examples: dict) -> dict:
     results = {}
     for proof in job["findings"]:
         try:
-            status, evidence = _prove(checker, proof, job["fixed"])
+            status, evidence = _prove(checker, proof, job["fixed"], proof.get("edited") or {})
         except Skip as why:
             status, evidence = "untested", str(why)
         except ExampleError as error:
@@ -73,8 +73,10 @@ def _seed() -> None:
     tf.random.set_seed(0)
 
 
-def _load(checker: Job, overlay: str | None):
+def _load(checker: Job, overlay: str | None, edited: dict[str, str] | None = None):
+    """The module from ``overlay`` (None: its file), importing the files of ``edited`` from their texts."""
     _seed()
+    checker.loader.edited = edited or {}
     checker.overlay = overlay
     checker.module = checker.loader.load(checker.name, checker.path, overlay)
     return checker.module
@@ -97,6 +99,7 @@ def _load_original(checker: Job):
         failure = describe_exception(error)
     _seed()
     loader = checker.loader
+    loader.edited = {}
     loader.purge()
     loader.use_roots()
     with open(checker.path, encoding="utf-8") as handle:
@@ -115,7 +118,8 @@ def _load_original(checker: Job):
     return module, f"; importing the original raises {failure}: its eager run is without line {lines}"
 
 
-def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
+def _prove(checker: Job, proof: dict, fixed: str | None, edited: dict[str, str]) -> tuple[str, str]:
+    """``fixed``: the module's fixed text (None: unchanged); ``edited``: the fixed texts of other files."""
     subject = proof["subject"]
     if proof.get("hoist"):
         return _prove_hoist(checker, proof, fixed)
@@ -135,7 +139,7 @@ def _prove(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
             function, instance, _ = checker._resolve(module, subject)
             plan = checker._function_plan(Inputs(values, {}, "input_signature", instance, function))
         eager = checker._phase(plan, eager=True)
-    module = _load(checker, fixed)
+    module = _load(checker, fixed, edited)
     try:
         with quiet(), _same_probe(plan.inputs.note):
             fixed_plan = checker._plan(module, subject)

@@ -2,7 +2,9 @@
 
 ``Loader`` puts the project's roots on ``sys.path``, forgets the user's
 modules between jobs, and can load a module from an edited copy of its
-file (an overlay); ``module_of`` finds the loaded module of a file.
+file (an overlay), and the modules it imports from theirs (``edited``: a
+fix proven in a helper module of the tf.function); ``module_of`` finds the
+loaded module of a file.
 
 Given the job's traced roots (``wanted``), a script is not run whole: its
 top level follows a ``toplevel`` plan (imports and definitions run, the
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import linecache
@@ -23,6 +26,49 @@ import sys
 from tflint_fn.dynamic import toplevel
 
 _EDITED = " (edited by tflint-fn)"
+
+
+def _run_edited(module, path: str, text: str) -> None:
+    # The edited text must be what AutoGraph reads back as the source. AutoGraph re-reads the
+    # file of any loaded module whose __file__ matches the function's, which would undo the
+    # edit: also while the module runs (a tf.data pipeline at its top level converts its
+    # function then). The folder stays the same.
+    linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
+    module.__file__ = path + _EDITED
+    exec(compile(text, path, "exec"), module.__dict__)
+    module.__file__ = path + _EDITED
+
+
+class _EditedLoader(importlib.abc.Loader):
+    def __init__(self, path: str, text: str) -> None:
+        self.path, self.text = path, text
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        _run_edited(module, self.path, self.text)
+
+
+class _EditedFiles(importlib.abc.MetaPathFinder):
+    """On ``sys.meta_path``: a user's module whose file has edited text (``texts``) is imported from it."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}  # absolute path -> text
+
+    def find_spec(self, name, path=None, target=None):
+        if not self.texts:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        text = self.texts.get(os.path.abspath(spec.origin)) if spec is not None and spec.origin else None
+        if text is None:
+            return None
+        return importlib.util.spec_from_file_location(
+            name, spec.origin, loader=_EditedLoader(spec.origin, text),
+            submodule_search_locations=spec.submodule_search_locations)
+
+
+_EDITED_FILES = _EditedFiles()
 
 
 class Loader:
@@ -35,6 +81,7 @@ class Loader:
         # Qualified names of the job's traced roots; None: every module runs whole, as imported.
         self.wanted: list[str] | None = None
         self.not_run: dict[str, str] = {}  # path -> the top-level lines its last load did not run
+        self.edited: dict[str, str] = {}  # absolute path -> the edited text its module is imported from
 
     def is_user_file(self, path: str) -> bool:
         known = self._user.get(path)
@@ -72,6 +119,9 @@ class Loader:
     def load(self, name: str, path: str, overlay: str | None = None):
         self.purge()
         self.use_roots()
+        _EDITED_FILES.texts = self.edited
+        if _EDITED_FILES not in sys.meta_path:
+            sys.meta_path.insert(0, _EDITED_FILES)
         self.not_run.pop(os.path.abspath(path), None)
         if overlay is None:
             linecache.checkcache(path)
@@ -85,20 +135,15 @@ class Loader:
             if parent in sys.modules:
                 setattr(sys.modules[parent], child, sys.modules[name])
             return sys.modules[name]
-        # The edited text must be what AutoGraph reads back as the source.
-        lines = overlay.splitlines(keepends=True)
-        linecache.cache[path] = (len(overlay), None, lines, path)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        # AutoGraph re-reads the file of any loaded module whose __file__ matches the
-        # function's, which would undo the edit: also while the module runs (a tf.data
-        # pipeline at its top level converts its function then). The folder stays the same.
-        module.__file__ = path + _EDITED
         sys.modules[name] = module
         top = self._plan(overlay, path)
         if top is None:
-            exec(compile(overlay, path, "exec"), module.__dict__)
+            _run_edited(module, path, overlay)
         else:
+            linecache.cache[path] = (len(overlay), None, overlay.splitlines(keepends=True), path)
+            module.__file__ = path + _EDITED
             self._run_planned(name, module, top, path)
         module.__file__ = path + _EDITED
         return module
@@ -152,7 +197,8 @@ class Loader:
                 self.not_run[os.path.abspath(filename)] = text
 
     def restore(self, path: str) -> None:
-        linecache.cache.pop(path, None)
+        for edited in (path, *self.edited):
+            linecache.cache.pop(edited, None)
 
 
 def module_of(path: str) -> str | None:

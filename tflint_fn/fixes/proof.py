@@ -166,7 +166,7 @@ class FixProver:
             tried = [Tried(finding, plan, unit_of(finding, plan)) for finding, plan in outcome.made]
             if last:
                 for item in tried:
-                    item.proof = proven.get((item.unit, self._text(outcome, item))) or {
+                    item.proof = proven.get(self._key(outcome, item.unit, tried)) or {
                         "status": UNTESTED, "evidence": f"not written: its file's other fixes were still not proven "
                                                         f"after {MAX_ATTEMPTS} attempts"}
                     if item.proof["status"] != PROVEN:  # never write a text that was not proven
@@ -184,40 +184,43 @@ class FixProver:
         self.tried = _distinct([*self.tried, *tried])
         return outcome, sources
 
-    def _text(self, outcome: FixOutcome, item: Tried) -> str | None:
-        if item.unit is None:
+    def _key(self, outcome: FixOutcome, unit: tuple | None, tried: list[Tried]) -> tuple | None:
+        """What a proof of ``unit`` ran on: (unit, the root module's fixed text or None if unchanged,
+        the fixed texts of the other files holding the unit's fixes, by absolute path)."""
+        if unit is None:
             return None
-        data = outcome.fixed.get(Path(os.path.abspath(self.cwd / item.unit[0])))
-        if data is None:
-            return None
-        try:
-            return FileText.read(data, notebook=False).units[0].text
-        except NotFixable:
-            return None
+        root = Path(os.path.abspath(self.cwd / unit[0]))
+        edited = {}
+        for item in tried:
+            path = Path(os.path.abspath(self.cwd / item.finding.path))
+            if item.unit == unit and path != root and path in outcome.fixed:
+                edited[str(path)] = _python_text(outcome.fixed[path])
+        return (unit, _python_text(outcome.fixed.get(root)), tuple(sorted(edited.items())))
 
     def _prove(self, tried: list[Tried], outcome: FixOutcome, before, proven: dict) -> None:
         from tflint_fn.dynamic.runner import Stats, build_jobs, run_jobs
 
-        pending: dict[tuple, list[Tried]] = {}
+        pending: dict[tuple, tuple[list[Tried], tuple]] = {}
         for item in tried:
             why = _not_provable(item)
-            text = self._text(outcome, item) if why is None else None
-            if why is None and text is None and item.unit[4] != "constant":  # the call sites may be elsewhere
-                why = "the traced function's module was not changed by the fix"
             if why is not None:
                 item.proof = {"status": UNTESTED, "evidence": why}
-            elif (item.unit, text) in proven:
-                item.proof = proven[(item.unit, text)]
+                continue
+            key = self._key(outcome, item.unit, tried)
+            if key[1] is None and not key[2] and item.unit[4] != "constant":  # the call sites may be elsewhere
+                item.proof = {"status": UNTESTED, "evidence": "the traced function's module was not changed by the fix"}
+            elif key in proven:
+                item.proof = proven[key]
             else:
-                pending.setdefault(item.unit, []).append(item)
+                pending.setdefault(item.unit, ([], key))[0].append(item)
         if pending:
-            subjects = [items[0].finding.subject for items in pending.values()]
+            subjects = [items[0].finding.subject for items, _ in pending.values()]
             jobs = build_jobs([], subjects, self.cwd, self.config_root, self.options.examples)
             by_module = {job["key"]: job for job in jobs}
-            for index, (unit, items) in enumerate(pending.items()):
+            for index, (unit, (items, key)) in enumerate(pending.items()):
                 subject = items[0].finding.subject
                 job = by_module[f"{subject.module}\t{subject.path}"]
-                job["fixed"] = self._text(outcome, items[0])
+                job["fixed"] = key[1]
                 described = next(s for s in job["subjects"] if s["qualname"] == subject.qualname)
                 job.setdefault("findings", [])
                 parameter = unit[3] if unit[4] in ("signature", "constant") else None
@@ -226,11 +229,12 @@ class FixProver:
                     "function": items[0].finding.function, "parameter": parameter,
                     "constant": items[0].plan.constant if unit[4] == "constant" else None,
                     "hoist": _loop_of(items[0].finding) if unit[4] == "hoist" else None,
+                    "edited": dict(key[2]),
                     "compare": "shape" if any(i.finding.code in VALUES_NOT_COMPARED for i in items) else "values",
                     "signature": self._declared(tried, unit),
                 })
             results = (self.run_jobs or run_jobs)(jobs, self.options, self.cwd, Stats())
-            for index, (unit, items) in enumerate(pending.items()):
+            for index, (unit, (items, key)) in enumerate(pending.items()):
                 subject = items[0].finding.subject
                 reply = results.get(f"{subject.module}\t{subject.path}", {}).get("results", {}).get(str(index))
                 if reply is None:
@@ -241,7 +245,7 @@ class FixProver:
                     proof = {"status": UNTESTED, "evidence": f"could not be checked: {reply['evidence']}"}
                 if proof["status"] == PROVEN:
                     proof = _gone(items, before, outcome.result, proof)
-                proven[(unit, self._text(outcome, items[0]))] = proof
+                proven[key] = proof
                 for item in items:
                     item.proof = proof
         for item in tried:
@@ -284,10 +288,16 @@ def _not_provable(item: Tried) -> str | None:
         return None
     if finding.code in CALL_SITE_CODES:
         return "the fix is at a call site outside traced code: --dynamic proves edits of traced functions"
-    if finding.path != item.unit[0]:
-        return (f"the fix is in `{finding.path}`, and the tf.function that runs it, `{item.unit[2]}`, in "
-                f"`{item.unit[0]}`: a proof loads one edited module")
     return None
+
+
+def _python_text(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    try:
+        return FileText.read(data, notebook=False).units[0].text
+    except NotFixable:
+        return None
 
 
 def _loop_of(finding: Finding) -> dict:
