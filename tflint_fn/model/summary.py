@@ -259,6 +259,9 @@ class ModuleInfo:
     superseded_classes: list[ClassInfo] = field(default_factory=list)
     # Every for/while statement, outermost first.
     loops: list[LoopSummary] = field(default_factory=list)
+    # chunk -> the last part of each name called in the element of a one-clause comprehension
+    # (`[step(i) for i in range(5)]`: a loop of calls, for the loop-call stage's first filter)
+    comprehension_calls: dict[int, frozenset[str]] = field(default_factory=dict)
     definitions: dict[tuple[int, int], FunctionInfo | ClassInfo] = field(default_factory=dict)  # (chunk, ordinal) ->
     # Every module-level binding of each name, in top-level order (what the name may hold).
     global_bindings: dict[str, list[Binding]] = field(default_factory=dict)
@@ -486,6 +489,13 @@ class _StatementPass:
         for statement, chunk in zip(self.tree.body, self.owners):
             self.chunk = chunk
             self._statement(statement, function=None, class_info=None, prefix="")
+        source = module.source
+        for statement, chunk in zip(self.tree.body, self.owners):
+            begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
+            if " for " in source[begin:end] and _COMPREHENSION_FOR.search(source, begin, end):
+                called = _comprehension_called_names(statement)
+                if called:
+                    module.comprehension_calls[chunk] = module.comprehension_calls.get(chunk, frozenset()) | called
         # A name assigned by two top-level statements (or in a top-level loop)
         # is rebound as the script runs; whether that can change what a traced
         # function froze depends on the order (script_order.py, TFF106).
@@ -674,6 +684,26 @@ def _assigned_names(node) -> set[str]:
     for target in targets:
         _target_names(target, names)
     return names
+
+
+# A `for` that may be a comprehension's: after something on its line, or starting a line that does
+# not end with `:` (a `for` statement's line does, unless it goes on over several lines).
+_COMPREHENSION_FOR = re.compile(r"(?m)^[ \t]*[^ \t\n#].*?(?<![\w.])for\s|^[ \t]*for\s[^\n]*[^:\s][ \t]*$")
+_AST_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _comprehension_called_names(statement) -> frozenset[str]:
+    """The last part of every name called in the element of a comprehension with one ``for`` and no ``if``."""
+    called: set[str] = set()
+    for node in ast.walk(statement):
+        if type(node) in _AST_COMPREHENSIONS and len(node.generators) == 1 and not node.generators[0].ifs:
+            for call in _ast_calls([node.elt], skip=()):
+                func = call.func
+                if isinstance(func, ast.Name):
+                    called.add(func.id)
+                elif isinstance(func, ast.Attribute):
+                    called.add(func.attr)
+    return frozenset(called)
 
 
 def _loop_summary(loop, function, chunk: int) -> LoopSummary:

@@ -9,7 +9,6 @@ call in the loop reaches, as a ``tf.function`` where it is one.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 
@@ -437,10 +436,6 @@ def varying_names(loop: cst.For | cst.While, resolve, starts_as_number, function
     return varying
 
 
-_CALLED_NAME = re.compile(r"(\w+)\s*\(")
-# A `for` that may be a comprehension's: after something on its line, or starting a line that does
-# not end with `:` (a `for` statement's line does, unless it goes on over several lines).
-_COMPREHENSION_FOR = re.compile(r"(?m)^[ \t]*[^ \t\n#].*?(?<![\w.])for\s|^[ \t]*for\s[^\n]*[^:\s][ \t]*$")
 _MAPPED_NAME = re.compile(r"(?<![\w.])map\(\s*(\w+)\s*,")
 
 
@@ -449,12 +444,9 @@ def _comprehension_loops(project: Project, module: ModuleInfo, interesting: froz
     amounts to)``: its element is the body, the same nodes, so positions hold. Only
     comprehensions with one plain ``for`` clause (``map(f, ...)``: ``mapped_calls``)."""
     found = []
-    for index, chunk in enumerate(module.chunks):
-        text = module.source[chunk.begin : chunk.end]
-        if " for " not in text or interesting.isdisjoint(_CALLED_NAME.findall(text)):
-            continue
-        if not _COMPREHENSION_FOR.search(text) or not _calls_in_a_comprehension(text, interesting):
-            continue  # Python's own parser first: LibCST costs about five times more
+    for index, called in module.comprehension_calls.items():
+        if interesting.isdisjoint(called):
+            continue  # the summary's first filter: LibCST costs about five times more than Python's parser
         for scope, body in untraced_bodies(project, module, index):
             for comprehension in find_all(body, (cst.ListComp, cst.SetComp, cst.GeneratorExp), skip=flow.NESTED_SCOPES):
                 clause = comprehension.for_in
@@ -463,27 +455,6 @@ def _comprehension_loops(project: Project, module: ModuleInfo, interesting: froz
                 block = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(comprehension.elt)])])
                 found.append((scope, cst.For(target=clause.target, iter=clause.iter, body=block)))
     return found
-
-
-def _calls_in_a_comprehension(text: str, interesting: frozenset[str]) -> bool:
-    """Whether a one-clause comprehension in this top-level statement calls one of ``interesting``
-    (by the last part of the called name) in its element."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return True  # let LibCST say what it makes of it
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            continue
-        if len(node.generators) != 1 or node.generators[0].ifs:
-            continue
-        for call in ast.walk(node.elt):
-            if isinstance(call, ast.Call):
-                func = call.func
-                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-                if name in interesting:
-                    return True
-    return False
 
 
 def untraced_bodies(project: Project, module: ModuleInfo, index: int) -> list[tuple[FunctionInfo | None, object]]:
