@@ -62,3 +62,29 @@ def test_clean_removes_the_cache(tmp_path):
     assert result.returncode == 0 and "removed" in result.stdout
     assert not (tmp_path / ".tflint-fn-cache").exists()
     assert run_cli("clean", cwd=tmp_path).stdout == "no cache to remove\n"
+
+
+def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
+    """Start-up is the cost of a warm run: the analysis (LibCST, the checks, the fixes) is imported on a miss only."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text(BAD)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['tflint-fn', '.']\n"
+        "try:\n"
+        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m == 'libcst' or m.startswith(('tflint_fn.analysis', "
+        "'tflint_fn.checks', 'tflint_fn.model', 'tflint_fn.fixes.edits', 'tflint_fn.fixes.units'))), file=sys.stderr)\n"
+    )
+
+    def loaded():
+        shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert "TFF101" in shown.stdout, shown.stderr
+        return next(line for line in shown.stderr.splitlines() if line.startswith("LOADED"))
+
+    assert "'libcst'" in loaded()  # the first run analyses
+    assert loaded() == "LOADED []"  # the second is served from the cache

@@ -15,7 +15,7 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tflint_fn import engine
+from tflint_fn import analysis, engine
 from tflint_fn.model.names import ImportTable
 from tflint_fn.model.summary import ModuleInfo, iter_params, summarize
 from tflint_fn.sources import parsing
@@ -187,7 +187,7 @@ def test_one_binding_lookup_answers_local_enclosing_and_module_names(tmp_path, m
                     seen[arg.value.value] = ctx.binding(arg.value.value)
             return iter(())
 
-    monkeypatch.setattr(engine, "ALL_CHECKS", [Probe])
+    monkeypatch.setattr(analysis, "ALL_CHECKS", [Probe])
     (tmp_path / "m.py").write_text(textwrap.dedent(
         """\
         import logging

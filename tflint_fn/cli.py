@@ -251,7 +251,7 @@ def _write_stdout(output: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rule(code, list_all, output_format) -> None:
     """Show a rule's documentation (by code or name), or list all rules."""
-    from tflint_fn.checks import RULES, lookup
+    from tflint_fn.registry import RULES, lookup
     from tflint_fn.reporters.rule_docs import doc_path, page
 
     if list_all or code is None:

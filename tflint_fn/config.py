@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pathspec
 
-from tflint_fn.checks import RULES, lookup
+from tflint_fn.registry import RULES, lookup
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -341,7 +341,7 @@ def _selected(selectors: list[str]) -> frozenset[str]:
 
 def describe(settings: Settings) -> str:
     """What ``--show-settings`` prints."""
-    from tflint_fn.checks import RULES
+    from tflint_fn.registry import RULES
 
     lines = [f"config file: {settings.config_path or '(none: defaults)'}"]
     lines.append("enabled rules:")

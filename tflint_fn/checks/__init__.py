@@ -1,14 +1,14 @@
-"""The rule registry: every check, by code and by name.
+"""Every check, in the order they run.
 
-To add a rule: write a ``Check`` subclass in the module of its family, add it
-to ``ALL_CHECKS`` below (or a ``ProjectCheck``, for a rule about tf.function
-definitions or the code that calls them, to ``PROJECT_CHECKS``), and write
-``rules/TFFnnn.md`` with a bad and a good example (the test suite runs both).
+To add a rule: give it a ``RuleInfo`` (code, name, severity, summary) in
+``tflint_fn/registry.py``, write a ``Check`` subclass with that ``code`` in the
+module of its family, add it to ``ALL_CHECKS`` below (or a ``ProjectCheck``,
+for a rule about tf.function definitions or the code that calls them, to
+``PROJECT_CHECKS``) at the registry's place, and write ``rules/TFFnnn.md`` with
+a bad and a good example (the test suite runs both).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from tflint_fn.checks.base import Check, ProjectCheck
 from tflint_fn.checks.control_flow import (
@@ -46,23 +46,17 @@ from tflint_fn.checks.side_effects import (
     TraceTimeValue,
     VariableCreatedPerCall,
 )
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    code: str
-    name: str
-    severity: str
-    summary: str
-
-
-# Reported by the engine, not by a check.
-PARSE_ERROR = RuleInfo("TFF001", "parse-error", "error", "A file that cannot be read, decoded or parsed.")
-UNUSED_SUPPRESSION = RuleInfo(
-    "TFF002", "unused-suppression", "warning", "A `# noqa` or ignore comment that suppresses nothing (with --report-unused-suppressions)."
+from tflint_fn.registry import (  # noqa: F401 - the registry, also importable from here
+    FAILS_TO_TRACE,
+    PARSE_ERROR,
+    PROJECT_RULES,
+    RULES,
+    RULES_BY_NAME,
+    TRACED_CODE_RULES,
+    UNUSED_SUPPRESSION,
+    RuleInfo,
+    lookup,
 )
-# Reported by --dynamic only: a traced function that fails under tf.function but runs eagerly.
-FAILS_TO_TRACE = RuleInfo("TFF900", "fails-to-trace", "error", "A traced function that raises under tf.function but runs eagerly (--dynamic only).")
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     PrintInGraph,
@@ -98,12 +92,7 @@ PROJECT_CHECKS: tuple[type[ProjectCheck], ...] = (
     VaryingInputShape,
 )
 
-RULES: dict[str, RuleInfo] = {PARSE_ERROR.code: PARSE_ERROR, UNUSED_SUPPRESSION.code: UNUSED_SUPPRESSION}
-RULES[FAILS_TO_TRACE.code] = FAILS_TO_TRACE
-for _check in ALL_CHECKS + PROJECT_CHECKS:
-    RULES[_check.code] = RuleInfo(_check.code, _check.name, _check.severity, _check.summary)
-RULES_BY_NAME: dict[str, RuleInfo] = {rule.name: rule for rule in RULES.values()}
-
-
-def lookup(code_or_name: str) -> RuleInfo | None:
-    return RULES.get(code_or_name.upper()) or RULES_BY_NAME.get(code_or_name.lower())
+# Each check's rule, in the registry's order: a rule without its check, or a check without its rule, fails here.
+if [check.code for check in ALL_CHECKS] != [rule.code for rule in TRACED_CODE_RULES] or [
+        check.code for check in PROJECT_CHECKS] != [rule.code for rule in PROJECT_RULES]:
+    raise RuntimeError("checks/__init__.py and registry.py list different rules")

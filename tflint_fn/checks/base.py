@@ -25,6 +25,7 @@ from tflint_fn.model.summary import (
     is_python_container,
 )
 from tflint_fn.project.traces import Project, Trace
+from tflint_fn.registry import RULES
 from tflint_fn.sources.cstwalk import find_all
 
 
@@ -150,12 +151,22 @@ def _mentions(test: cst.BaseExpression, dotted: str, attribute: str) -> bool:
     return False
 
 
+def _rule_of(cls) -> None:
+    """A check names its ``code``; its name, severity and summary come from the registry."""
+    rule = RULES[cls.code]
+    cls.name, cls.severity, cls.summary = rule.name, rule.severity, rule.summary
+
+
 class Check:
-    code: ClassVar[str]
+    code: ClassVar[str]  # its RuleInfo in registry.py gives the rest
     name: ClassVar[str]
     severity: ClassVar[str]  # "error" | "warning"
     summary: ClassVar[str]
     node_types: ClassVar[tuple[type[cst.CSTNode], ...]]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _rule_of(cls)
 
     def check(self, node: cst.CSTNode, ctx: CheckContext) -> Iterator[Report]:
         raise NotImplementedError
@@ -180,10 +191,14 @@ class SiteReport:
 class ProjectCheck:
     """A check run once over the whole project rather than inside traced code."""
 
-    code: ClassVar[str]
+    code: ClassVar[str]  # its RuleInfo in registry.py gives the rest
     name: ClassVar[str]
     severity: ClassVar[str]
     summary: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _rule_of(cls)
 
     def check_project(self, project: Project, loop_calls) -> Iterator[SiteReport]:
         raise NotImplementedError

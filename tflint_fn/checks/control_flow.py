@@ -51,9 +51,6 @@ def _loop_description(loop: cst.CSTNode) -> str:
 
 class ContainerGrownInTensorLoop(Check):
     code = "TFF301"
-    name = "container-grown-in-tensor-loop"
-    severity = "error"
-    summary = "A Python list/dict/set grown in a loop over a tensor grows once at trace time; use `tf.TensorArray`."
     node_types = (cst.Call, cst.Assign, cst.AugAssign)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -100,9 +97,6 @@ def _grown_container(node) -> str | None:
 
 class NameDefinedInOneBranch(Check):
     code = "TFF302"
-    name = "name-defined-in-one-branch"
-    severity = "error"
-    summary = "A name assigned on one branch of a tensor `if` and used after it: AutoGraph raises ValueError."
     node_types = (cst.If,)
 
     def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:
@@ -152,9 +146,6 @@ def _first_assignment(node: cst.CSTNode, name: str) -> cst.CSTNode | None:
 
 class LoopVariableChangesType(Check):
     code = "TFF303"
-    name = "loop-variable-changes-type"
-    severity = "error"
-    summary = "A variable of a loop over a tensor starts as None, a Python number of another dtype, or a fixed shape it then changes."
     node_types = (cst.For, cst.While)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -293,9 +284,6 @@ def _sets_loop_options(loop, ctx: CheckContext) -> bool:
 
 class YieldInTracedFunction(Check):
     code = "TFF304"
-    name = "yield-in-traced-function"
-    severity = "error"
-    summary = "A traced function that is a generator: tf.function cannot return a generator (TypeError)."
     node_types = (cst.Yield,)
 
     def check(self, node: cst.Yield, ctx: CheckContext) -> Iterator[Report]:
@@ -310,9 +298,6 @@ class YieldInTracedFunction(Check):
 
 class ExceptOpErrorInGraph(Check):
     code = "TFF305"
-    name = "except-op-error-in-graph"
-    severity = "error"
-    summary = "`except tf.errors.…` in traced code never catches: ops fail when the graph runs, after tracing."
     node_types = (cst.Try,)
 
     def check(self, node: cst.Try, ctx: CheckContext) -> Iterator[Report]:
@@ -335,9 +320,6 @@ class ExceptOpErrorInGraph(Check):
 
 class RaiseInTensorBranch(Check):
     code = "TFF306"
-    name = "raise-in-tensor-branch"
-    severity = "error"
-    summary = "`raise` under an `if` on a tensor: AutoGraph traces both branches, so it raises for every input."
     node_types = (cst.If,)
 
     def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:
@@ -368,9 +350,6 @@ _VARIABLE_UPDATES = frozenset(
 
 class VariableReboundInTensorBranch(Check):
     code = "TFF307"
-    name = "variable-rebound-in-tensor-branch"
-    severity = "error"
-    summary = "A variable's name rebound to what `.assign(...)` returns under a tensor `if`: it holds a tensor after the `if`."
     node_types = (cst.If,)
 
     def check(self, node: cst.If, ctx: CheckContext) -> Iterator[Report]:

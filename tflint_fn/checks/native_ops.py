@@ -13,9 +13,6 @@ from tflint_fn.model.names import dotted_name
 
 class NumpyMethodInGraph(Check):
     code = "TFF201"
-    name = "numpy-method-in-graph"
-    severity = "error"
-    summary = "`.numpy()` does not exist on symbolic tensors."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -35,9 +32,6 @@ class NumpyMethodInGraph(Check):
 
 class PythonConversionOfTensor(Check):
     code = "TFF202"
-    name = "python-conversion-of-tensor"
-    severity = "error"
-    summary = "`bool()` of a tensor; `float()`/`int()`/`len()`/`if` on a tensor where AutoGraph is off."
     node_types = (cst.Call, cst.If, cst.While, cst.IfExp, cst.BooleanOperation)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -93,9 +87,6 @@ def _autograph_off(ctx: CheckContext) -> str:
 
 class NumpyOnTensor(Check):
     code = "TFF203"
-    name = "numpy-on-tensor"
-    severity = "error"
-    summary = "NumPy functions cannot take symbolic tensors."
     node_types = (cst.Call,)
 
     _DTYPE_HELPERS = frozenset({"numpy.dtype", "numpy.iinfo", "numpy.finfo", "numpy.issubdtype"})
@@ -130,9 +121,6 @@ def _holds_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
 
 class MathOnTensor(Check):
     code = "TFF204"
-    name = "math-on-tensor"
-    severity = "error"
-    summary = "`math` module functions cannot take symbolic tensors."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -150,9 +138,6 @@ class MathOnTensor(Check):
 
 class PythonAssertOnTensor(Check):
     code = "TFF205"
-    name = "python-assert-on-tensor"
-    severity = "error"
-    summary = "Python `assert` on a tensor fails while tracing; use `tf.debugging.assert_*`."
     node_types = (cst.Assert,)
 
     def check(self, node: cst.Assert, ctx: CheckContext) -> Iterator[Report]:
@@ -195,9 +180,6 @@ _SHAPE_CONSUMERS = frozenset(
 
 class UnknownStaticDimension(Check):
     code = "TFF206"
-    name = "unknown-static-dim"
-    severity = "error"
-    summary = "A static dimension (`x.shape[i]`) that is unknown (None) used as a value."
     node_types = (cst.Call, cst.BinaryOperation, cst.AugAssign)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -275,9 +257,6 @@ _ITERATING_BUILTINS = frozenset({"list", "tuple", "set", "sum", "zip", "enumerat
 
 class PythonIterationOverTensor(Check):
     code = "TFF207"
-    name = "python-iteration-over-tensor"
-    severity = "error"
-    summary = "Iterating a tensor with a comprehension, `list()`, `zip()` or unpacking fails in graph."
     node_types = (cst.CompFor, cst.Call, cst.Assign, cst.For)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:

@@ -81,9 +81,6 @@ def bound_arguments(callee: FunctionInfo, call: cst.Call) -> Iterator[tuple[str,
 
 class VaryingPythonArgument(ProjectCheck):
     code = "TFF401"
-    name = "varying-python-argument"
-    severity = "warning"
-    summary = "A tf.function called with a Python number or string that changes every call retraces every call."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         yield from _new_literals_in_sequences(loop_calls)
@@ -246,9 +243,6 @@ def _varying_value(value: cst.BaseExpression, varying: set[str], resolve, consta
 
 class VaryingInputShape(ProjectCheck):
     code = "TFF405"
-    name = "varying-input-shape"
-    severity = "warning"
-    summary = "A tf.function called with arrays or lists whose shape changes every call, with no `input_signature`."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         for site, parameter, value, resolve in _tf_function_arguments(project, loop_calls, shapes=True):
@@ -389,9 +383,6 @@ def _shapes_differ(iterable: cst.BaseExpression, resolve) -> bool:
 
 class TfFunctionCreatedPerCall(ProjectCheck):
     code = "TFF402"
-    name = "tf-function-created-per-call"
-    severity = "warning"
-    summary = "`tf.function` applied inside a loop, or in a function called in a loop: each new function traces again."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         creators: dict[int, list] = {}
@@ -550,9 +541,6 @@ def _creations_called_in_body(project: Project, function: FunctionInfo):
 
 class InputSignatureMismatch(ProjectCheck):
     code = "TFF403"
-    name = "input-signature-mismatch"
-    severity = "error"
-    summary = "An `input_signature` whose length does not match the parameters: TypeError when the function is defined."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         for trace in _tf_function_roots(project):
@@ -594,9 +582,6 @@ def _signature_problem(function: FunctionInfo, specs: int) -> str | None:
 
 class MutatedDefaultArgument(ProjectCheck):
     code = "TFF404"
-    name = "mutated-default-argument"
-    severity = "error"
-    summary = "A tf.function that modifies a list/dict/set default or argument: ValueError on the call."
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
         for trace in _tf_function_roots(project):

@@ -30,9 +30,6 @@ MUTATING_METHODS = frozenset(
 
 class PrintInGraph(Check):
     code = "TFF101"
-    name = "print-in-graph"
-    severity = "error"
-    summary = "`print` of a tensor runs once at trace time and shows a symbolic tensor, not its value; use `tf.print`."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -48,9 +45,6 @@ class TraceTimePrint(Check):
     """Off by default: ``print("Tracing with", x.shape)`` is the documented way to see tracing."""
 
     code = "TFF108"
-    name = "trace-time-print"
-    severity = "warning"
-    summary = "`print` of static information (text, shapes, dtypes, Python values) runs once per trace, not per call."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -268,9 +262,6 @@ def carries_tensor(node: cst.BaseExpression, ctx: CheckContext) -> bool:
 
 class OuterStateMutation(Check):
     code = "TFF102"
-    name = "outer-state-mutation"
-    severity = "error"
-    summary = "Mutating Python state outside the traced function happens once, at trace time."
     node_types = (cst.Call, cst.Assign, cst.AugAssign, cst.Del)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -385,9 +376,6 @@ def _flatten(target: cst.BaseExpression):
 
 class PythonAttributeAssignment(Check):
     code = "TFF103"
-    name = "python-attribute-assignment"
-    severity = "error"
-    summary = "Storing a tensor in, or updating, a Python attribute in traced code happens once, at trace time."
     node_types = (cst.Assign, cst.AugAssign, cst.AnnAssign)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -515,9 +503,6 @@ _NOT_FROZEN = frozenset({"random.seed", "numpy.random.seed"})
 
 class TraceTimeValue(Check):
     code = "TFF104"
-    name = "python-rng-clock-io"
-    severity = "error"
-    summary = "Python RNG, clocks, environment and I/O are evaluated once, at trace time."
     node_types = (cst.Call, cst.Subscript)
 
     def check(self, node, ctx: CheckContext) -> Iterator[Report]:
@@ -631,9 +616,6 @@ def _short(qualified: str) -> str:
 
 class VariableCreatedPerCall(Check):
     code = "TFF105"
-    name = "variable-created-per-call"
-    severity = "error"
-    summary = "`tf.Variable` created in traced code without a create-once guard."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:
@@ -698,9 +680,6 @@ def _called_in_function(node: cst.Call, ctx: CheckContext) -> bool:
 
 class FrozenGlobal(Check):
     code = "TFF106"
-    name = "frozen-global"
-    severity = "error"
-    summary = "Traced code reads a module global that is reassigned elsewhere: frozen at the first trace."
     node_types = (cst.Name,)
 
     def check(self, node: cst.Name, ctx: CheckContext) -> Iterator[Report]:
@@ -751,9 +730,6 @@ def _rebinding_after_first_trace(name: str, ctx: CheckContext) -> int | None:
 
 class RecursiveTfFunction(Check):
     code = "TFF107"
-    name = "recursive-tf-function"
-    severity = "error"
-    summary = "A tf.function calls itself: tracing recurses without end on tensor arguments."
     node_types = (cst.Call,)
 
     def check(self, node: cst.Call, ctx: CheckContext) -> Iterator[Report]:

@@ -7,7 +7,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from tflint_fn.checks import RULES_BY_NAME
+from tflint_fn.registry import RULES_BY_NAME
 
 ALL = "*"
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*))?", re.IGNORECASE)

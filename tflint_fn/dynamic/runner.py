@@ -578,7 +578,7 @@ def run_dynamic(result, cwd: Path, options: Options, config_root: Path | None, e
     ``observed`` (a dict) receives, per confirmed TFF401/TFF405 finding (keyed by
     ``observed_key``), the input signature its calls showed, for the fix proposal.
     """
-    from tflint_fn.checks import FAILS_TO_TRACE
+    from tflint_fn.registry import FAILS_TO_TRACE
 
     stats = stats or Stats()
     jobs = build_jobs(result.findings, result.targets, cwd, config_root, options.examples)
@@ -630,7 +630,7 @@ def _suppressed(finding: Finding, source: str | None) -> bool:
 
 
 def _with_hint(finding: Finding, verdict: dict) -> dict:
-    from tflint_fn.checks import RULES
+    from tflint_fn.registry import RULES
 
     rule = RULES.get(finding.code)
     hint = finding.fix.message if finding.fix is not None else (rule.summary if rule else "")

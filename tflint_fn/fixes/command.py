@@ -14,16 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tflint_fn.fixes.apply import (
-    FileText,
-    NotFixable,
-    new_bytes_from_edits,
-    write_atomic,
-)
-from tflint_fn.fixes.diff import diffs
-from tflint_fn.fixes.noqa import noqa_edits
-from tflint_fn.fixes.runner import FixPolicy, Sources, absolute, fix_rounds, write_fixed
+if TYPE_CHECKING:  # imported where a mode runs: a plain check never loads the fix machinery (LibCST)
+    from tflint_fn.fixes.runner import Sources
 
 
 class FixError(Exception):
@@ -85,6 +79,15 @@ def run_mode(
     prover=None,
 ) -> ModeOutput:
     """Run ``mode``; with a ``prover`` (``proof.FixProver``, --dynamic), only the fixes it proves are made."""
+    from tflint_fn.fixes.diff import diffs
+    from tflint_fn.fixes.runner import (
+        FixPolicy,
+        Sources,
+        absolute,
+        fix_rounds,
+        write_fixed,
+    )
+
     sources = Sources(cwd, stdin=stdin)
 
     def fixable_for(display: str) -> frozenset[str]:
@@ -143,6 +146,15 @@ def run_mode(
 
 
 def _add_noqa(result, sources: Sources) -> ModeOutput:
+    from tflint_fn.fixes.apply import (
+        FileText,
+        NotFixable,
+        new_bytes_from_edits,
+        write_atomic,
+    )
+    from tflint_fn.fixes.noqa import noqa_edits
+    from tflint_fn.fixes.runner import absolute
+
     output = ModeOutput()
     files: dict[str, list] = {}
     for finding in result.findings:

@@ -55,7 +55,7 @@ def _line_end(unit: Unit, line: int) -> int:
 
 def _merged_comment(comment: str, codes: list[str]) -> tuple[int, int, str] | None:
     """Where in ``comment`` the new codes go (start, end, text); None when a bare noqa hides all."""
-    from tflint_fn.checks import RULES_BY_NAME
+    from tflint_fn.registry import RULES_BY_NAME
 
     match = _NOQA_CODES.search(comment)
     if match is None:

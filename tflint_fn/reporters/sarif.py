@@ -8,8 +8,8 @@ from pathlib import PurePosixPath
 from urllib.parse import quote_from_bytes
 
 from tflint_fn import __version__
-from tflint_fn.checks import RULES
 from tflint_fn.findings import Result, printable_tree
+from tflint_fn.registry import RULES
 from tflint_fn.reporters.rule_docs import doc_path
 
 _LEVEL = {"error": "error", "warning": "warning"}

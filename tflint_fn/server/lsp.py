@@ -422,7 +422,7 @@ class TflintServer(LanguageServer):
     def noqa_action(self, uri: str, checked: Checked, finding, diagnostic) -> lsp.CodeAction | None:
         if finding.code in _NO_NOQA:
             return None
-        from tflint_fn.checks import RULES_BY_NAME
+        from tflint_fn.registry import RULES_BY_NAME
 
         edit = noqa_edit(checked.source, finding.code, (finding.start.line, finding.end.line), RULES_BY_NAME)
         if edit is None:
@@ -534,7 +534,7 @@ class TflintServer(LanguageServer):
 
 def rule_page(code: str) -> str:
     """``tflint-fn rule CODE``'s text."""
-    from tflint_fn.checks import lookup
+    from tflint_fn.registry import lookup
     from tflint_fn.reporters.rule_docs import page
 
     return page(lookup(code))

@@ -9,8 +9,10 @@ import stat
 import tokenize
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ _LONG_LINE = 5000
 
 
 def parse(text: str) -> cst.Module | ParseFailure:
+    import libcst as cst  # here: a run served from the cache never parses
+
     suspicious = _bracket_depth(text) > _MAX_BRACKET_DEPTH or _longest_line(text) > _LONG_LINE
     if suspicious:
         python_error = _python_syntax_error(text, deep=True)
