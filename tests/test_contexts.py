@@ -314,6 +314,35 @@ def test_eager_only_branches_are_skipped(lint):
     assert lint(source) == []
 
 
+@pytest.mark.parametrize("guard", ["if not tf.executing_eagerly():", "if tf.inside_function():"])
+def test_code_after_a_graph_branch_that_returns_runs_only_eagerly(lint, guard):
+    """`if tf.inside_function(): return graph_path(x)`: traced code never reaches what follows, nor the
+    helpers only it calls (keras-hub's dispatch between a TensorFlow and a pure-Python path)."""
+    source = textwrap.dedent(
+        f"""
+        import random
+
+        import tensorflow as tf
+
+
+        def python_path(x):
+            return [v * random.random() for v in x]
+
+
+        @tf.function
+        def step(x):
+            {guard}
+                return x * tf.random.uniform([])
+            print(x.numpy())
+            return python_path(x)
+        """
+    )
+    assert lint(source) == []
+    # Without the early return, the rest runs when traced too: reported.
+    assert {f.code for f in lint(source.replace("        return x * tf.random.uniform([])\n",
+                                                "        x = x * tf.random.uniform([])\n"))} >= {"TFF201", "TFF104"}
+
+
 def test_file_without_tensorflow_imported_by_traced_code_is_analysed(tmp_path):
     (tmp_path / "helpers.py").write_text("def f(x):\n    print(x)\n    return x\n")
     (tmp_path / "main.py").write_text("import tensorflow as tf\nimport helpers\n\n@tf.function\ndef g(x):\n    return helpers.f(x)\n")

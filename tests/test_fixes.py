@@ -309,6 +309,73 @@ def test_numpy_table_entries_are_spelled_as_tensorflow_names():
         assert set(equivalent.keywords) <= set(equivalent.positional) | {"keepdims", "newshape"}, name
 
 
+VALUE_IN_A_CONDITION = """\
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class Decoder(keras.layers.Layer):
+    def call(self, x, teacher=None, training=None):
+        if training:
+            p = np.random.uniform(low=0, high=1)
+            if teacher is not None and p > 0.5:
+                return teacher
+        return x
+
+
+@tf.function
+def clip(t):
+    if t.numpy() > 10:
+        t = t / 10
+    return t
+
+
+@tf.function
+def keep(x):
+    while np.random.uniform() < 0.5 or x.numpy():
+        x = x - 1
+    return x
+
+
+@tf.function
+def noisy(x):
+    y = x * np.random.uniform()
+    return y if x.numpy() is not None else y
+"""
+
+
+def test_no_fix_makes_a_value_that_python_truth_tests_a_tensor(lint):
+    """A tensor in a Python condition raises where AutoGraph is off (a Keras 3 `call`): the fixed code would
+    fail where the original ran (Time-series-prediction, keras-hub). The value used as a tensor keeps its fix."""
+    findings = lint(VALUE_IN_A_CONDITION)
+    fixes = {(f.code, f.start.line): f.fix is not None for f in findings if f.code in ("TFF104", "TFF201")}
+    assert fixes == {("TFF104", 9): False, ("TFF201", 17): False, ("TFF104", 24): False, ("TFF201", 24): False,
+                     ("TFF104", 31): True, ("TFF201", 32): False}
+
+
+def test_a_helper_that_returns_numpy_keeps_it(lint):
+    """`return x.numpy()` in a helper: its eager callers want the array (keras-hub's tensor_utils); only the
+    tf.function's own result is fixed."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def to_numpy(x):
+            return x.numpy()
+
+
+        @tf.function
+        def step(x):
+            to_numpy(x)
+            return (x * 2).numpy()
+        """
+    )
+    fixes = {f.start.line: f.fix is not None for f in lint(source) if f.code == "TFF201"}
+    assert fixes == {5: False, 11: True}
+
+
 def test_static_dimension_through_a_local_name(lint):
     source = textwrap.dedent(
         """\

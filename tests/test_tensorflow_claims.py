@@ -84,6 +84,41 @@ def test_tff103_attribute_update_runs_once():
     assert counter.count == 1
 
 
+def test_tensorflow_tensors_lack_the_pytorch_only_methods():
+    """TFF201 leaves `x.detach().cpu().numpy()` alone: a TensorFlow tensor has none of these methods."""
+    from tflint_fn.checks.native_ops import _TORCH_ONLY_METHODS
+
+    eager = tf.constant([1.0])
+    seen = []
+
+    @tf.function
+    def symbolic(x):
+        seen.append([name for name in _TORCH_ONLY_METHODS if hasattr(x, name)])
+        return x
+
+    symbolic(eager)
+    assert [name for name in _TORCH_ONLY_METHODS if hasattr(eager, name)] == [] and seen == [[]]
+
+
+def test_code_after_a_graph_branch_that_returns_runs_only_eagerly():
+    """`if tf.inside_function(): return ...` (or `if not tf.executing_eagerly()`) leaves while tracing:
+    what follows runs only when the function is called eagerly."""
+    reached = []
+
+    def step(x, guard):
+        if guard():
+            return x * 2.0
+        reached.append(True)
+        return x
+
+    for guard in (tf.inside_function, lambda: not tf.executing_eagerly()):
+        reached.clear()
+        traced = tf.function(lambda x, guard=guard: step(x, guard))
+        assert float(traced(tf.constant(1.0))) == 2.0 and float(traced(tf.constant(2.0))) == 4.0
+        assert reached == []
+        assert float(step(tf.constant(1.0), guard)) == 1.0 and reached == [True]
+
+
 def test_tff104_python_random_is_frozen_at_trace_time():
     import random
 

@@ -22,12 +22,27 @@ class NumpyMethodInGraph(Check):
         receiver = func.value
         if isinstance(receiver, (cst.BaseNumber, cst.BaseString, cst.List, cst.Tuple, cst.Dict)):
             return
+        if _torch_chain(receiver):
+            return  # `videos.detach().cpu().numpy()`: a PyTorch tensor, behind a type check
         yield Report(
             node,
             "`.numpy()` fails in traced code: `AttributeError: 'SymbolicTensor' object has no "
             "attribute 'numpy'`; use the tensor directly with `tf` ops, or `tf.py_function` "
             "for code that needs NumPy",
         )
+
+
+# Methods of PyTorch tensors that TensorFlow tensors do not have (checked with TensorFlow 2.21).
+_TORCH_ONLY_METHODS = frozenset({"detach", "contiguous", "permute", "clone", "float", "double", "half", "long"})
+
+
+def _torch_chain(receiver: cst.BaseExpression) -> bool:
+    """Whether a method call chain (``x.detach().cpu()``) calls a method only PyTorch tensors have."""
+    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+        if receiver.func.attr.value in _TORCH_ONLY_METHODS:
+            return True
+        receiver = receiver.func.value
+    return False
 
 
 class PythonConversionOfTensor(Check):

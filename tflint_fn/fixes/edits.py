@@ -76,6 +76,8 @@ class FileFixer:
             return None
         self.finding = finding
         for node in nodes:
+            if code in _NEW_TENSOR_CODES and _feeds_a_python_condition(unit, node):
+                return None
             plan = builder(self, unit, node)
             if plan is not None:
                 plan.code = code
@@ -585,9 +587,14 @@ def fix_numpy_method(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> Plan | 
 
 def _used_as_tensor(fixer: FileFixer, unit: Unit, node: cst.CSTNode) -> bool:
     """Where a tensor serves as well: an operand, a comparison, a `tf` op's argument, `int()`/`float()`
-    (AutoGraph converts them), or the traced function's result."""
+    (AutoGraph converts them), or the result of the tf.function itself (not of a helper it calls)."""
     parent = unit.parents.get(node)
-    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.BinaryOperation, cst.UnaryOperation, cst.Return)):
+    if isinstance(parent, cst.Return):
+        # The tf.function's own result; a helper's may go to eager callers too, which want the array.
+        function = _enclosing(unit, node, (cst.FunctionDef, cst.Lambda))
+        return isinstance(function, cst.FunctionDef) and bool(function.decorators) and _decorated_by_tf_function_only(
+            fixer, function)
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.BinaryOperation, cst.UnaryOperation)):
         return True
     if isinstance(parent, cst.Arg):
         call = unit.parents.get(parent)
@@ -677,6 +684,48 @@ def _changed_in(node: cst.CSTNode) -> dict[str, int]:
               and current.func.attr.value in _MUTATORS):
             add(_target_roots(current.func))
     return counts
+
+
+# Fixes that make a Python value (a number, an array, a static dimension) a tensor.
+_NEW_TENSOR_CODES = frozenset({"TFF104", "TFF201", "TFF203", "TFF204", "TFF206"})
+
+
+def _in_a_condition(unit: Unit, node: cst.CSTNode) -> bool:
+    """Whether Python truth-tests ``node``'s value: an ``if``/``while``/``assert`` test, a conditional
+    expression's or a comprehension's ``if``, an operand of ``and``/``or``/``not``."""
+    child, parent = node, unit.parents.get(node)
+    while parent is not None and not isinstance(parent, (cst.SimpleStatementLine, cst.FunctionDef, cst.Lambda)):
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf)) and child is parent.test:
+            return True
+        if isinstance(parent, cst.BooleanOperation) or (
+                isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not)):
+            return True
+        if isinstance(parent, cst.BaseCompoundStatement):
+            return False
+        child, parent = parent, unit.parents.get(parent)
+    return False
+
+
+def _feeds_a_python_condition(unit: Unit, node: cst.CSTNode) -> bool:
+    """Whether the value ``node`` computes is truth-tested by Python: directly, or through a name it is
+    assigned to (``p = np.random.uniform(); if p > 0.5:``) and read in a condition of the same function.
+
+    A fix that makes that value a tensor would leave a tensor in a Python condition: where AutoGraph is
+    off (a Keras 3 ``call``, ``autograph=False``) that raises ``OperatorNotAllowedInGraphError``; where
+    it is on, the ``if`` becomes a ``tf.cond`` that traces both branches. No fix is better.
+    """
+    if _in_a_condition(unit, node):
+        return True
+    statement = _enclosing(unit, node, (cst.BaseSmallStatement,))
+    if not isinstance(statement, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+        return False
+    targets = statement.targets if isinstance(statement, cst.Assign) else [statement]
+    names = {t.target.value for t in targets if isinstance(t.target, cst.Name)}
+    scope = _enclosing(unit, statement, (cst.FunctionDef,)) or unit.module
+    return any(
+        isinstance(read, cst.Name) and read.value in names and _is_reference(unit, read) and _in_a_condition(unit, read)
+        for read in _walk(scope)
+    )
 
 
 def _enclosing(unit: Unit, node: cst.CSTNode, kinds) -> cst.CSTNode | None:

@@ -97,6 +97,7 @@ class FunctionWalker:
         self.listener = listener
         self.return_of = return_of
         self.env: dict[str, Taint] = dict(params)
+        self._rest_runs_eagerly = False  # set by an `if` whose graph branch always leaves the block
         self.unknown_dims: dict[str, frozenset[int]] = dict(unknown_dims or {})
         self.taints: dict[int, Taint] = {}
         self.calls: list[CallSite] = []
@@ -156,6 +157,10 @@ class FunctionWalker:
         if isinstance(suite, cst.IndentedBlock):
             for statement in suite.body:
                 self._statement(statement)
+                if self._rest_runs_eagerly:
+                    # `if tf.inside_function(): return ...`: what follows in this block runs only eagerly
+                    self._rest_runs_eagerly = False
+                    break
         else:
             for small in suite.body:
                 self._small(small)
@@ -232,6 +237,9 @@ class FunctionWalker:
             else:
                 self._suite(node.orelse.body)
             self.guards.pop()
+        if skipped == "orelse" and always_leaves(node.body):
+            self._rest_runs_eagerly = True  # traced code always leaves in the body
+            return
         if skipped == "body" or always_leaves(node.body):
             return  # only the else-path continues after the if
         if node.orelse is not None and not isinstance(node.orelse, cst.If) and always_leaves(node.orelse.body):
