@@ -343,6 +343,64 @@ def test_code_after_a_graph_branch_that_returns_runs_only_eagerly(lint, guard):
                                                 "        x = x * tf.random.uniform([])\n"))} >= {"TFF201", "TFF104"}
 
 
+def test_a_project_helper_that_says_traced_guards_the_eager_path(tmp_path):
+    """keras-hub's preprocessing layers: `if self._use_tf_workflow(): return self._call_tf(x)` where
+    `_use_tf_workflow` starts with `if in_tf_function(): return True` and `in_tf_function` is
+    `if tf is None: return False` / `return not tf.executing_eagerly()`: `_call_python` runs only eagerly."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "tensor_utils.py").write_text(textwrap.dedent(
+        """\
+        try:
+            import tensorflow as tf
+        except ImportError:
+            tf = None
+
+
+        def in_tf_function():
+            if tf is None:
+                return False
+            return not tf.executing_eagerly()
+        """))
+    layer = textwrap.dedent(
+        """\
+        import random
+
+        import keras
+
+        from pkg.tensor_utils import in_tf_function
+
+
+        class Base(keras.layers.Layer):
+            def _use_tf_workflow(self):
+                \"\"\"Whether to run the TensorFlow path.\"\"\"
+                if in_tf_function():
+                    return True
+                if self._allow_python_workflow:
+                    return False
+                return True
+
+
+        class Masker(Base):
+            def call(self, inputs):
+                if self._use_tf_workflow():
+                    return self._call_tf(inputs)
+                else:
+                    return self._call_python(inputs)
+
+            def _call_tf(self, inputs):
+                return inputs * 2
+
+            def _call_python(self, inputs):
+                return [x for x in inputs if random.random() < 0.5]
+        """)
+    (tmp_path / "pkg" / "layer.py").write_text(layer)
+    assert lint_paths(tmp_path, ["."]) == []
+    # A helper whose answer depends on anything else guards nothing.
+    (tmp_path / "pkg" / "layer.py").write_text(layer.replace("        if in_tf_function():\n            return True\n", ""))
+    assert [f.code for f in lint_paths(tmp_path, ["."])] == ["TFF104"]
+
+
 def test_file_without_tensorflow_imported_by_traced_code_is_analysed(tmp_path):
     (tmp_path / "helpers.py").write_text("def f(x):\n    print(x)\n    return x\n")
     (tmp_path / "main.py").write_text("import tensorflow as tf\nimport helpers\n\n@tf.function\ndef g(x):\n    return helpers.f(x)\n")

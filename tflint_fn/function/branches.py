@@ -117,4 +117,70 @@ def eager_only_branch(test: cst.BaseExpression, walker) -> str | None:
         return "orelse" if negated else "body"
     if last == "inside_function":
         return "body" if negated else "orelse"
+    target = walker.resolve(test.func)
+    callee = walker.resolver.function_of(target, walker.function) if target is not None else None
+    if callee is not None and returns_while_tracing(callee, walker.resolver) is True:
+        return "body" if negated else "orelse"  # `if self._use_tf_workflow():`, a project `inside_function`
     return None
+
+
+def returns_while_tracing(function, resolver, depth: int = 0) -> bool | None:
+    """What a project function returns when called in traced code, where its body says so at once:
+    ``if in_tf_function(): return True``, ``return not tf.executing_eagerly()`` (keras-hub's
+    ``_use_tf_workflow``); ``None`` when that depends on anything else."""
+    node = function.node
+    if depth > 3 or not isinstance(node, cst.FunctionDef) or not isinstance(node.body, cst.IndentedBlock):
+        return None
+    for index, statement in enumerate(node.body.body):
+        if index == 0 and _is_docstring(statement):
+            continue
+        if isinstance(statement, cst.If):
+            truth = _value_while_tracing(statement.test, function, resolver, depth)
+            if truth is None or (not truth and statement.orelse is not None):
+                return None
+            if not truth:
+                continue  # `if tf is None: return False`: TensorFlow is there when tracing
+            statement = statement.body.body[0] if statement.body.body else None
+        returned = _returned(statement)
+        return None if returned is None else _value_while_tracing(returned, function, resolver, depth)
+    return None
+
+
+def _is_docstring(statement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.BaseString))
+
+
+def _returned(statement) -> cst.BaseExpression | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Return) and small.value is not None:
+            return small.value
+    return None
+
+
+def _value_while_tracing(expr: cst.BaseExpression, function, resolver, depth: int) -> bool | None:
+    negated = False
+    while isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        negated = not negated
+        expr = expr.expression
+    value = None
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        value = expr.value == "True"
+    elif (isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1
+          and isinstance(expr.comparisons[0].operator, cst.Is)
+          and isinstance(expr.comparisons[0].comparator, cst.Name) and expr.comparisons[0].comparator.value == "None"):
+        target = resolver.resolve(expr.left, function.module, function)
+        if getattr(target, "qualified", None) == "tensorflow":
+            value = False  # `tf is None` (an optional import): traced code has TensorFlow
+    elif isinstance(expr, cst.Call):
+        target = resolver.resolve(expr.func, function.module, function)
+        qualified = getattr(target, "qualified", None) or ""
+        if qualified.startswith("tensorflow.") and qualified.endswith(".inside_function"):
+            value = True
+        elif qualified.startswith("tensorflow.") and qualified.endswith(".executing_eagerly"):
+            value = False
+        else:
+            callee = resolver.function_of(target, function) if target is not None else None
+            value = returns_while_tracing(callee, resolver, depth + 1) if callee is not None else None
+    return None if value is None else value != negated
