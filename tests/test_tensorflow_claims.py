@@ -84,6 +84,21 @@ def test_tff103_attribute_update_runs_once():
     assert counter.count == 1
 
 
+def test_tff202_the_last_operand_of_an_and_in_an_if_is_truth_tested_without_autograph():
+    """`if teacher is not None and p > 0.5:` with a tensor `p`: Python takes bool() of `p > 0.5`."""
+
+    def decide(x, teacher):
+        p = tf.random.uniform([])
+        if teacher is not None and p > 0.5:
+            return teacher
+        return x
+
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        tf.function(decide, autograph=False)(tf.ones([2]), tf.zeros([2]))
+    # With the left operand False, the right one is never evaluated: no error.
+    assert tf.function(decide, autograph=False)(tf.ones([2]), None).shape == [2]
+
+
 def test_tensorflow_tensors_lack_the_pytorch_only_methods():
     """TFF201 leaves `x.detach().cpu().numpy()` alone: a TensorFlow tensor has none of these methods."""
     from tflint_fn.checks.native_ops import _TORCH_ONLY_METHODS

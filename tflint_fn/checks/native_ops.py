@@ -45,6 +45,14 @@ def _torch_chain(receiver: cst.BaseExpression) -> bool:
     return False
 
 
+def _last_operand(test: cst.BaseExpression) -> cst.BaseExpression:
+    """The operand of an ``and``/``or`` chain whose value an ``if`` tests last: ``t > 0.5`` in
+    ``if teacher is not None and t > 0.5:`` (the others are tested by the operation itself)."""
+    while isinstance(test, cst.BooleanOperation):
+        test = test.right
+    return test
+
+
 class PythonConversionOfTensor(Check):
     code = "TFF202"
     node_types = (cst.Call, cst.If, cst.While, cst.IfExp, cst.BooleanOperation)
@@ -53,8 +61,8 @@ class PythonConversionOfTensor(Check):
         if isinstance(node, cst.Call):
             yield from self._conversion(node, ctx)
         elif not ctx.autograph:
-            # `a and b` / `a or b` test only `a`; `b` is the value.
-            tests = [node.left] if isinstance(node, cst.BooleanOperation) else [node.test]
+            # `a and b` / `a or b` test only `a`; `b` is the value, which an `if`/`while` then tests too.
+            tests = [node.left] if isinstance(node, cst.BooleanOperation) else [_last_operand(node.test)]
             for test in tests:
                 if ctx.is_tensor(test):
                     yield Report(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from tflint_fn.fixes.units import Imports, Unit
+from tflint_fn.model.names import canonical
 
 SAFE, UNSAFE = "safe", "unsafe"
 
@@ -76,7 +77,7 @@ class FileFixer:
             return None
         self.finding = finding
         for node in nodes:
-            if code in _NEW_TENSOR_CODES and _feeds_a_python_condition(unit, node):
+            if code in _NEW_TENSOR_CODES and not _autograph_converts(finding) and _feeds_a_python_condition(unit, node):
                 return None
             plan = builder(self, unit, node)
             if plan is not None:
@@ -690,6 +691,19 @@ def _changed_in(node: cst.CSTNode) -> dict[str, int]:
 _NEW_TENSOR_CODES = frozenset({"TFF104", "TFF201", "TFF203", "TFF204", "TFF206"})
 
 
+def _autograph_converts(finding) -> bool:
+    """Whether AutoGraph converts the code a finding is in, so that a tensor `if` becomes a `tf.cond`: a
+    function reached only through plain functions from a tf.function with AutoGraph on, or a tf.data
+    function. Not a method: Keras 3 does not convert `call` or what it calls."""
+    context = getattr(finding, "context", None)
+    if context is None or finding.subject is None:
+        return False
+    root_kind = finding.subject.kind if context.kind == "called-from" else context.kind
+    if root_kind not in ("tf.function", "tf.data") or not finding.subject.autograph:
+        return False
+    return not any("." in link.function for link in context.chain)
+
+
 def _in_a_condition(unit: Unit, node: cst.CSTNode) -> bool:
     """Whether Python truth-tests ``node``'s value: an ``if``/``while``/``assert`` test, a conditional
     expression's or a comprehension's ``if``, an operand of ``and``/``or``/``not``."""
@@ -710,9 +724,8 @@ def _feeds_a_python_condition(unit: Unit, node: cst.CSTNode) -> bool:
     """Whether the value ``node`` computes is truth-tested by Python: directly, or through a name it is
     assigned to (``p = np.random.uniform(); if p > 0.5:``) and read in a condition of the same function.
 
-    A fix that makes that value a tensor would leave a tensor in a Python condition: where AutoGraph is
-    off (a Keras 3 ``call``, ``autograph=False``) that raises ``OperatorNotAllowedInGraphError``; where
-    it is on, the ``if`` becomes a ``tf.cond`` that traces both branches. No fix is better.
+    Where AutoGraph is off (a Keras 3 ``call``, ``autograph=False``), a fix that makes that value a tensor
+    leaves a tensor in a Python condition, which raises ``OperatorNotAllowedInGraphError``: no fix there.
     """
     if _in_a_condition(unit, node):
         return True
@@ -857,7 +870,7 @@ def _traced_def(fixer: FileFixer) -> tuple[Unit, cst.FunctionDef] | None:
 def _decorated_by_tf_function_only(fixer: FileFixer, function: cst.FunctionDef) -> bool:
     for decorator in function.decorators:
         target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        if fixer.imports.qualified(target) != "tensorflow.function":
+        if canonical(fixer.imports.qualified(target) or "") != "tensorflow.function":
             return False
     return True
 
