@@ -695,11 +695,15 @@ def _autograph_converts(finding) -> bool:
     """Whether AutoGraph converts the code a finding is in, so that a tensor `if` becomes a `tf.cond`: a
     function reached only through plain functions from a tf.function with AutoGraph on, or a tf.data
     function. Not a method: Keras 3 does not convert `call` or what it calls."""
-    context = getattr(finding, "context", None)
-    if context is None or finding.subject is None:
+    context, subject = getattr(finding, "context", None), getattr(finding, "subject", None)
+    if context is None:
         return False
-    root_kind = finding.subject.kind if context.kind == "called-from" else context.kind
-    if root_kind not in ("tf.function", "tf.data") or not finding.subject.autograph:
+    if subject is None:  # a notebook's: tf.data always converts; a tf.function's `autograph=` is not known here
+        root_kind, autograph = context.kind, context.kind == "tf.data"
+    else:
+        root_kind = subject.kind if context.kind == "called-from" else context.kind
+        autograph = subject.autograph
+    if root_kind not in ("tf.function", "tf.data") or not autograph:
         return False
     return not any("." in link.function for link in context.chain)
 
