@@ -15,6 +15,7 @@ nodes' positions are the file's, shifted by the chunk's first line.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -492,10 +493,14 @@ class _StatementPass:
         source = module.source
         for statement, chunk in zip(self.tree.body, self.owners):
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
-            if " for " in source[begin:end] and _COMPREHENSION_FOR.search(source, begin, end):
-                called = _comprehension_called_names(statement)
-                if called:
-                    module.comprehension_calls[chunk] = module.comprehension_calls.get(chunk, frozenset()) | called
+            if " for " not in source[begin:end]:
+                continue
+            first_line = module.chunks[chunk].first_line
+            lines = [first_line + source.count("\n", begin, match.start())
+                     for match in _COMPREHENSION_FOR.finditer(source, begin, end)]
+            called = _comprehension_called_names(statement, lines) if lines else frozenset()
+            if called:
+                module.comprehension_calls[chunk] = module.comprehension_calls.get(chunk, frozenset()) | called
         # A name assigned by two top-level statements (or in a top-level loop)
         # is rebound as the script runs; whether that can change what a traced
         # function froze depends on the order (script_order.py, TFF106).
@@ -692,10 +697,25 @@ _COMPREHENSION_FOR = re.compile(r"(?m)^[ \t]*[^ \t\n#].*?(?<![\w.])for\s|^[ \t]*
 _AST_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
 
-def _comprehension_called_names(statement) -> frozenset[str]:
-    """The last part of every name called in the element of a comprehension with one ``for`` and no ``if``."""
+def _comprehension_called_names(statement, lines: list[int]) -> frozenset[str]:
+    """The last part of every name called in the element of a comprehension with one ``for`` and no ``if``.
+
+    Only nodes whose lines hold one of ``lines`` (where a comprehension's ``for`` may be) are entered:
+    most of a large class is never walked.
+    """
     called: set[str] = set()
-    for node in ast.walk(statement):
+    lines = sorted(lines)
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is None:
+                stack.append(child)
+                continue
+            at = bisect.bisect_left(lines, start)
+            if at < len(lines) and lines[at] <= child.end_lineno:
+                stack.append(child)
         if type(node) in _AST_COMPREHENSIONS and len(node.generators) == 1 and not node.generators[0].ifs:
             for call in _ast_calls([node.elt], skip=()):
                 func = call.func
