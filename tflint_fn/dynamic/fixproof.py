@@ -298,13 +298,8 @@ def _prove_hoist(checker: Job, proof: dict, fixed: str) -> tuple[str, str]:
     if traces != 1:
         return "not-proven", f"still retraces: {traced}, {how}"
     values = not _difference(again, want, True)
-    difference = _difference(got, want, values)
-    if difference:
-        return "not-proven", f"outputs differ: {difference}; {traced}, {how}"
-    if values:
-        return "proven", f"{traced}, outputs equal to eager, {how}"
-    return "proven", (f"{traced}, outputs of the eager original's shapes and dtypes (values not compared: the "
-                      f"eager original gives other values on every call), {how}")
+    return _compared(_difference(got, want, values), values, "the eager original gives other values on every call",
+                     traced, how)
 
 
 def _as_constant(call, parameter: str, position: int, constant):
@@ -338,12 +333,21 @@ def _verdict(checker: Job, proof, plan: Plan, outputs, errors, graph, how: str, 
     why_not = "a random number or a clock"
     if values and not expect_one_trace and any(_difference(output, outputs[0], True) for output in outputs[1:]):
         values, why_not = False, "the eager original gives other values on every call with the same input"
+    difference = ""
     for index, (got, want) in enumerate(zip(graph.outputs, outputs)):
         if dataset and isinstance(got, list) and len(got) == 1:
             got = got[0]  # one element of Dataset.from_tensors(...).map(f): f's value
         difference = _difference(got, want, values)
         if difference:
-            return "not-proven", f"outputs differ: call {index + 1}: {difference}; {traced}, {how}"
+            difference = f"call {index + 1}: {difference}"
+            break
+    return _compared(difference, values, why_not, traced, how)
+
+
+def _compared(difference: str, values: bool, why_not: str, traced: str, how: str) -> tuple[str, str]:
+    """The verdict once the fixed code traced: its outputs differ from the eager original's, or not."""
+    if difference:
+        return "not-proven", f"outputs differ: {difference}; {traced}, {how}"
     if values:
         return "proven", f"{traced}, outputs equal to eager, {how}"
     return "proven", (f"{traced}, outputs of the eager original's shapes and dtypes (values not compared: "
