@@ -338,6 +338,9 @@ def test_code_after_a_graph_branch_that_returns_runs_only_eagerly(lint, guard):
         """
     )
     assert lint(source) == []
+    # As an `elif`, an earlier branch may fall through in graph: what follows is traced (reported).
+    branched = source.replace(f"    {guard}\n", f"    if x is None:\n        pass\n    el{guard.removeprefix('    ')}\n")
+    assert "    elif " in branched and {f.code for f in lint(branched)} >= {"TFF201", "TFF104"}
     # Without the early return, the rest runs when traced too: reported.
     assert {f.code for f in lint(source.replace("        return x * tf.random.uniform([])\n",
                                                 "        x = x * tf.random.uniform([])\n"))} >= {"TFF201", "TFF104"}

@@ -234,6 +234,7 @@ class FunctionWalker:
             self.guards.append((node.test, False))
             if isinstance(node.orelse, cst.If):
                 self._if(node.orelse)
+                self._rest_runs_eagerly = False  # an `elif`: the earlier branches may fall through in graph
             else:
                 self._suite(node.orelse.body)
             self.guards.pop()
