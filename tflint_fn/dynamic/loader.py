@@ -109,19 +109,20 @@ class Loader:
                 del sys.modules[name]
 
     def use_roots(self) -> None:
-        """Put the project's roots first on sys.path, as the user would have them."""
+        """Put the project's roots first on sys.path, as the user would have them, and serve this
+        loader's ``edited`` texts (not an earlier job's or load's) to the imports that follow."""
         for root in reversed(self.roots):
             if root in sys.path:
                 sys.path.remove(root)
             sys.path.insert(0, root)
+        _EDITED_FILES.texts = self.edited
+        if _EDITED_FILES not in sys.meta_path:
+            sys.meta_path.insert(0, _EDITED_FILES)
         importlib.invalidate_caches()
 
     def load(self, name: str, path: str, overlay: str | None = None):
         self.purge()
         self.use_roots()
-        _EDITED_FILES.texts = self.edited
-        if _EDITED_FILES not in sys.meta_path:
-            sys.meta_path.insert(0, _EDITED_FILES)
         self.not_run.pop(os.path.abspath(path), None)
         if overlay is None:
             linecache.checkcache(path)
