@@ -12,6 +12,7 @@ import libcst as cst
 
 from tflint_fn.function.tensors import TENSOR
 from tflint_fn.model.names import dotted_name
+from tflint_fn.model.resolver import External
 
 _PYTHON_TYPES = frozenset({"list", "tuple", "dict", "int", "float", "bool", "str", "set", "numbers.Number"})
 _TENSOR_TESTS = frozenset({"is_tensor", "is_symbolic_tensor"})
@@ -171,11 +172,11 @@ def _value_while_tracing(expr: cst.BaseExpression, function, resolver, depth: in
           and isinstance(expr.comparisons[0].operator, cst.Is)
           and isinstance(expr.comparisons[0].comparator, cst.Name) and expr.comparisons[0].comparator.value == "None"):
         target = resolver.resolve(expr.left, function.module, function)
-        if getattr(target, "qualified", None) == "tensorflow":
+        if isinstance(target, External) and target.qualified == "tensorflow":
             value = False  # `tf is None` (an optional import): traced code has TensorFlow
     elif isinstance(expr, cst.Call):
         target = resolver.resolve(expr.func, function.module, function)
-        qualified = getattr(target, "qualified", None) or ""
+        qualified = target.qualified if isinstance(target, External) else ""
         if qualified.startswith("tensorflow.") and qualified.endswith(".inside_function"):
             value = True
         elif qualified.startswith("tensorflow.") and qualified.endswith(".executing_eagerly"):
