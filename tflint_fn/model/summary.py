@@ -717,25 +717,28 @@ def _comprehension_called_names(statement, lines: list[int]) -> frozenset[str]:
             if at < len(lines) and lines[at] <= child.end_lineno:
                 stack.append(child)
         if type(node) in _AST_COMPREHENSIONS and len(node.generators) == 1 and not node.generators[0].ifs:
-            for call in _ast_calls([node.elt], skip=()):
-                func = call.func
-                if isinstance(func, ast.Name):
-                    called.add(func.id)
-                elif isinstance(func, ast.Attribute):
-                    called.add(func.attr)
+            called.update(filter(None, map(_last_called_name, _ast_calls([node.elt], skip=()))))
     return frozenset(called)
+
+
+def _last_called_name(call) -> str | None:
+    """``f`` of ``f(x)``, ``m`` of ``obj.m(x)``; None when what is called is not a name."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
 
 
 def _loop_summary(loop, function, chunk: int) -> LoopSummary:
     called: set[str] = set()
     calls_a_call = False
     for node in _ast_calls(loop.body, skip=_AST_SCOPES):
-        func = node.func
-        if isinstance(func, ast.Name):
-            called.add(func.id)
-        elif isinstance(func, ast.Attribute):
-            called.add(func.attr)
-        elif isinstance(func, ast.Call):
+        name = _last_called_name(node)
+        if name is not None:
+            called.add(name)
+        elif isinstance(node.func, ast.Call):
             calls_a_call = True
     return LoopSummary(function, chunk, frozenset(called), calls_a_call)
 
