@@ -17,8 +17,13 @@ each round so that machine noise hits all of them alike:
 * ``fixit``: ``fixit lint`` (Fixit 2, the LibCST-based peer).
 
 Then peak memory of cold runs on the first 10/100/400/all files of the first
-package, and a pre-commit-sized run (20 files). It prints medians and the
-ratios table the README shows. Compare ratios across machines, not times.
+package, and a pre-commit-sized run (20 files) beside the cost of starting
+Python and importing LibCST alone. It prints medians and the ratios table the
+README shows. Compare ratios across machines, not times.
+
+tflint-fn's bytecode is written before anything is timed, as an installed
+package has it: from a checkout with ``PYTHONDONTWRITEBYTECODE`` set, every
+timed run would otherwise compile all of tflint-fn's modules again.
 """
 
 from __future__ import annotations
@@ -159,6 +164,16 @@ def memory_by_size(root: Path, sizes=(10, 100, 400)) -> list[tuple[int, int, flo
     return rows
 
 
+def write_bytecode() -> None:
+    package = Path(importlib.util.find_spec("tflint_fn").origin).parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+
+
+def import_floor(runs: int) -> float:
+    """CPU seconds of a process that starts Python and imports LibCST, nothing else."""
+    return statistics.median(timed([sys.executable, "-c", "import libcst"], Path.cwd())[0] for _ in range(max(runs, 5)))
+
+
 def precommit_sized(root: Path, runs: int) -> tuple[float, float, int]:
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))[:20]
     command = [sys.executable, "-m", "tflint_fn", "--no-cache", "--no-project-context", *files]
@@ -179,10 +194,12 @@ def main() -> None:
     fixit = not args.no_fixit and importlib.util.find_spec("fixit") is not None
     ruff = not args.no_ruff and shutil.which("ruff") is not None
 
+    write_bytecode()
     rows = [measure(p, fetch(p, args.cache), args.runs, fixit, ruff, args.jobs) for p in args.packages]
     first = fetch(args.packages[0], args.cache)
     memory = memory_by_size(first)
     small_cpu, small_wall, small_lines = precommit_sized(first, args.runs)
+    floor = import_floor(args.runs)
 
     print(f"CPU seconds (user + system), medians of {args.runs} alternated rounds; wall in brackets")
     for row in rows:
@@ -209,7 +226,8 @@ def main() -> None:
     print("peak memory of a cold run by size (" + args.packages[0] + "): " + ", ".join(
         f"{files} files / {lines} lines: {peak:.0f} MiB" for files, lines, peak in memory))
     print(f"pre-commit-sized run: 20 files ({small_lines} lines) of {args.packages[0]}: "
-          f"{small_cpu:.2f} CPU s ({small_wall:.2f} s wall), start-up included")
+          f"{small_cpu:.2f} CPU s ({small_wall:.2f} s wall), start-up included; "
+          f"starting Python and importing LibCST alone: {floor:.2f} CPU s")
     print(f"({os.cpu_count()} CPUs)")
 
 

@@ -78,6 +78,8 @@ _STORING_METHODS = frozenset({"append", "insert", "extend", "add", "update", "se
 # Builtins whose result is a plain Python value whatever the argument.
 _PYTHON_RESULT_BUILTINS = BUILTIN_NAMES - {"abs", "max", "min", "round", "pow", "divmod"}
 
+_LITERALS = frozenset({cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis})
+
 Listener = Callable[[cst.CSTNode, "FunctionWalker"], None]
 
 
@@ -381,6 +383,8 @@ class FunctionWalker:
         return taint
 
     def _expr(self, node: cst.BaseExpression) -> Taint:
+        if type(node) in _LITERALS:
+            return PYTHON  # what the chain below ends in, without its isinstance misses (slow with LibCST's ABCs)
         if isinstance(node, cst.Name):
             return self.env.get(node.value, PYTHON)
         if isinstance(node, cst.Attribute):

@@ -35,31 +35,56 @@ def collect_bindings(
     """
 
     def enter(current: cst.CSTNode) -> bool:
-        if not walrus and isinstance(current, cst.BaseExpression):
+        is_expression, kind = _binding_kind(type(current))
+        if not walrus and is_expression:
             return False
-        if isinstance(current, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For)):
+        if kind == "target":
             target_names(current.target, bound)
-        elif isinstance(current, cst.WithItem) and current.asname is not None:
+        elif kind == "with" and current.asname is not None:
             target_names(current.asname.name, bound)
-        elif isinstance(current, cst.ExceptHandler) and current.name is not None:
+        elif kind == "except" and current.name is not None:
             target_names(current.name.name, bound)
-        elif isinstance(current, cst.ImportAlias):
+        elif kind == "import":
             if current.asname is not None:
                 target_names(current.asname.name, bound)
             else:
                 bound.add((dotted_name(current.name) or "").split(".", 1)[0])
-        elif isinstance(current, cst.Global) and declared_global is not None:
+        elif kind == "global" and declared_global is not None:
             declared_global.update(item.name.value for item in current.names)
-        elif isinstance(current, cst.Nonlocal) and declared_nonlocal is not None:
+        elif kind == "nonlocal" and declared_nonlocal is not None:
             declared_nonlocal.update(item.name.value for item in current.names)
-        elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        elif kind == "definition":
             bound.add(current.name.value)
             return False
-        elif isinstance(current, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        elif kind == "inner scope":
             return False
         return True
 
     walk(node, enter)
+
+
+# What collect_bindings does with a node, by its type; remembered per type,
+# since isinstance with LibCST's ABCs is slow (cstwalk.type_test).
+_BINDING_KINDS = (
+    ((cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For), "target"),
+    ((cst.WithItem,), "with"),
+    ((cst.ExceptHandler,), "except"),
+    ((cst.ImportAlias,), "import"),
+    ((cst.Global,), "global"),
+    ((cst.Nonlocal,), "nonlocal"),
+    ((cst.FunctionDef, cst.ClassDef), "definition"),
+    ((cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp), "inner scope"),
+)
+_KIND_OF_TYPE: dict[type, tuple[bool, str]] = {}
+
+
+def _binding_kind(node_type: type) -> tuple[bool, str]:
+    """(is it an expression, what it binds: the first entry of _BINDING_KINDS it is an instance of, or "")."""
+    found = _KIND_OF_TYPE.get(node_type)
+    if found is None:
+        kind = next((name for classes, name in _BINDING_KINDS if issubclass(node_type, classes)), "")
+        found = _KIND_OF_TYPE[node_type] = (issubclass(node_type, cst.BaseExpression), kind)
+    return found
 
 
 def target_names(node: cst.BaseExpression, names: set[str]) -> None:

@@ -39,14 +39,42 @@ def _node_fields(node_type: type) -> tuple[str, ...]:
     return fields
 
 
+def type_test(classes: type | tuple[type, ...]) -> Callable[[object], bool]:
+    """``isinstance(value, classes)``, remembered per type of value.
+
+    LibCST's node classes are ABCs: ``isinstance`` with one of them runs
+    ``ABCMeta.__instancecheck__`` each time it is not the exact class, which
+    made it the walks' largest single cost.
+    """
+    test = _TESTS.get(classes)
+    if test is None:
+        answers: dict[type, bool] = {}
+
+        def test(value: object) -> bool:
+            value_type = type(value)
+            answer = answers.get(value_type)
+            if answer is None:
+                answer = answers[value_type] = issubclass(value_type, classes)
+            return answer
+
+        _TESTS[classes] = test
+    return test
+
+
+_TESTS: dict[type | tuple[type, ...], Callable[[object], bool]] = {}
+
+
+is_node = type_test(cst.CSTNode)
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in _node_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if is_node(value):
             yield value
         elif isinstance(value, (tuple, list)):
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if is_node(item):
                     yield item
 
 
@@ -63,11 +91,12 @@ def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool]) -> None:
 def find_all(node: cst.CSTNode, node_type: type, skip: tuple[type, ...] = ()) -> list:
     """Every descendant (and ``node`` itself) of ``node_type``, not entering ``skip`` types."""
     found = []
+    wanted, skipped = type_test(node_type), type_test(skip)
 
     def enter(current: cst.CSTNode) -> bool:
-        if isinstance(current, node_type):
+        if wanted(current):
             found.append(current)
-        return current is node or not isinstance(current, skip)
+        return current is node or not skipped(current)
 
     walk(node, enter)
     return found
