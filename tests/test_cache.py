@@ -88,3 +88,25 @@ def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
 
     assert "'libcst'" in loaded()  # the first run analyses
     assert loaded() == "LOADED []"  # the second is served from the cache
+
+
+def test_a_one_process_run_imports_no_process_pool(tmp_path):
+    """A pre-commit run is mostly start-up: the process pool (multiprocessing,
+    sockets, logging) is imported only when summaries are built in parallel."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text(BAD)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['tflint-fn', '--no-cache', 'm.py']\n"
+        "try:\n"
+        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith(('multiprocessing', 'concurrent.futures'))), "
+        "file=sys.stderr)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "TFF101" in shown.stdout, shown.stderr
+    assert "LOADED []" in shown.stderr.splitlines()

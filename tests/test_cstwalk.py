@@ -87,3 +87,16 @@ def test_without_walrus_expressions_are_not_entered():
     bound = set()
     collect_bindings(function.body, bound, set(), set(), walrus=False)
     assert "found" not in bound and {"nonlocal_free", "inner", "Shape"} <= bound
+
+
+def test_parents_of_is_libcst_parent_provider_without_its_visitor():
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+    from tflint_fn.sources.cstwalk import parents_of
+
+    source = SAMPLE + "@tf.function(jit_compile=True)\nasync def h(x, /, *a, k=1, **kw) -> int:\n    return (x[1:2, ...] @ {**kw}) if not a else f'{x!r:>3}'\n"
+    tree = cst.parse_module(source)
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+    found = parents_of(tree)
+    assert found.keys() == expected.keys()  # whitespace, commas and operators too
+    assert all(found[node] is parent for node, parent in expected.items())

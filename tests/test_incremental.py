@@ -84,3 +84,34 @@ def test_jobs_must_be_positive(tmp_path):
     (tmp_path / "m.py").write_text("x = 1\n")
     result = run_cli("--jobs", "-1", ".", cwd=tmp_path)
     assert result.returncode == 2 and "--jobs -1" in result.stderr
+
+
+def test_the_analysis_runs_no_full_collection_and_restores_the_collector(tmp_path):
+    """Full cyclic collections re-traverse every kept tree for nothing (a fifth of a
+    cold run): none runs during the analysis, and the collector is as it was after."""
+    import gc
+
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    write_project(tmp_path, 40)
+    for index in range(40):  # big traced bodies: many long-lived tree nodes
+        helper = tmp_path / "pkg" / f"helper_{index}.py"
+        lines = "".join(f"    y{line} = tf.reduce_sum(x * {line}) + [x, (x, {line})][0]\n" for line in range(150))
+        helper.write_text(helper.read_text().replace("    return x", lines + "    return x", 1))
+    full = []
+
+    def record(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(info)
+
+    before = gc.get_threshold()
+    gc.collect()
+    gc.callbacks.append(record)
+    try:
+        result = run(["."], resolve_settings(FileConfig()), tmp_path)
+    finally:
+        gc.callbacks.remove(record)
+    assert len(result.findings) == 20
+    assert full == []
+    assert gc.get_threshold() == before

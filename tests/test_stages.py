@@ -134,6 +134,36 @@ def test_parse_failures_never_raise():
     assert isinstance(parse(deep), (ParseFailure, cst.Module))
 
 
+_PARSED_SAMPLE = """\
+import tensorflow as tf
+
+@tf.function
+def step(x, y = 2):  # spacing LibCST's checks look at
+    return [ x * y ,  (x) ][0]
+"""
+
+
+def test_parse_skips_only_the_checks_of_nodes_its_parser_builds(monkeypatch):
+    checked = []
+    original = cst.SimpleWhitespace._validate
+
+    def counting(node):
+        checked.append(node)
+        return original(node)
+
+    monkeypatch.setattr(cst.SimpleWhitespace, "_validate", counting)
+    tree = parse(_PARSED_SAMPLE)
+    assert isinstance(tree, cst.Module) and tree.code == _PARSED_SAMPLE
+    assert checked == []  # parser-built whitespace: not checked
+    assert tree.deep_equals(cst.parse_module(_PARSED_SAMPLE))  # the same tree LibCST validates
+    assert checked  # the checks are back once parse returned ...
+    with pytest.raises(cst.CSTValidationError):
+        cst.SimpleWhitespace("not whitespace")  # ... and a node built by hand (a fix edit) is refused
+    assert isinstance(parse("def broken(:\n"), ParseFailure)
+    with pytest.raises(cst.CSTValidationError):
+        cst.SimpleWhitespace("x")  # a failed parse puts them back too
+
+
 def test_suppression_forms():
     source = "a  # noqa\nb  # noqa: TFF101, TFF2\nc  # tflint-fn: ignore[print-in-graph]\nd = '# noqa'\n"
     table = line_suppressions(source)

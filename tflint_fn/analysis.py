@@ -6,7 +6,6 @@ miss does it import this module, and with it LibCST and the checks.
 
 from __future__ import annotations
 
-import gc
 import re
 from pathlib import Path
 
@@ -74,9 +73,6 @@ def analyze_files(
                 continue
             _place(module, file, prefixes)
             modules[file.module] = module
-            # Trees stay alive to the end and hold no cycles: keep the cyclic
-            # collector from re-traversing them after every parse.
-            gc.freeze()
             for imported in sorted(module.imports.imported_modules):
                 for candidate in _module_prefixes(imported):
                     if candidate in by_module and candidate not in modules:
@@ -114,10 +110,8 @@ def analyze_files(
             failed = error.module
             findings.append(_parse_finding(by_module[failed.name], error.failure))
             del modules[failed.name]
-            gc.unfreeze()
             modules = {name: _reload(module, texts, by_module, prefixes) for name, module in modules.items()}
     findings.extend(found)
-    gc.unfreeze()  # hand the trees back to the collector once the run is done
     paths_by_display = {file.display_path: file.path for file in files}
     result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
     if notebooks:

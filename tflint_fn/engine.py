@@ -8,7 +8,9 @@ when the cache has no result.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,15 +125,37 @@ def run(
     from tflint_fn.model.loading import default_jobs
 
     jobs = default_jobs() if jobs is None else jobs
-    result = analyze_files(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
-    if fixes:
-        result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
+    with no_full_collections():
+        result = analyze_files(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
+        if fixes:
+            result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
     if store is not None:
         store.prune(keep=4 * len(files) + 1000)
     if key is not None and fixes:  # cached results carry their fixes
         cache.store(key, result.findings, result.suppressed, result.files)
     result.cache_refused = cache.refused if cache is not None else None
     return _given_only(result, context, files)
+
+
+@contextmanager
+def no_full_collections():
+    """Only young objects are collected for cycles while the analysis and fixes run.
+
+    The run builds millions of long-lived objects (summaries, LibCST trees kept
+    to the end), and they hold no reference cycles. Each full collection
+    re-traverses all of them: about a fifth of a cold run's CPU on
+    tf-models-official, for nothing freed. Young garbage cycles (a walker's
+    closures) are still collected; what is left is freed when the run ends.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], _NEVER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+_NEVER = 2**31 - 1  # full collections wait for this many young-generation ones
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from tflint_fn.findings import (
     Subject,
     TraceContext,
 )
-from tflint_fn.model.summary import ModuleInfo
+from tflint_fn.model.summary import FunctionInfo, ModuleInfo
 from tflint_fn.project.callsites import LoopCalls
 from tflint_fn.project.traces import Project, Trace
 
@@ -28,10 +28,14 @@ class Positions:
     def __init__(self) -> None:
         self._by_chunk: dict[tuple[int, int], dict] = {}
 
-    def range(self, module: ModuleInfo, node: cst.CSTNode):
-        # Chunks already measured first: most reports fall where others did.
+    def range(self, module: ModuleInfo, node: cst.CSTNode, chunk: int = -1):
+        """Where ``node`` is; ``chunk``, when known, is the chunk that should hold it.
+
+        Otherwise the chunks already measured come first (most reports fall where
+        others did), then the other parsed ones: each measure is a code generation.
+        """
         indexes = module.parsed_chunks()
-        indexes.sort(key=lambda index: (id(module), index) not in self._by_chunk)
+        indexes.sort(key=lambda index: (index != chunk, (id(module), index) not in self._by_chunk))
         for index in indexes:
             table = self._table(module, index)
             found = table.get(node)
@@ -59,13 +63,19 @@ class Positions:
             self._by_chunk[(id(module), index)] = table
         return table
 
-    def start(self, module: ModuleInfo, node: cst.CSTNode) -> Position:
-        code_range = self.range(module, node)
+    def start(self, module: ModuleInfo, node: cst.CSTNode, chunk: int = -1) -> Position:
+        code_range = self.range(module, node, chunk)
         return Position(code_range.start.line, code_range.start.column + 1)
 
-    def end(self, module: ModuleInfo, node: cst.CSTNode) -> Position:
-        code_range = self.range(module, node)
+    def end(self, module: ModuleInfo, node: cst.CSTNode, chunk: int = -1) -> Position:
+        code_range = self.range(module, node, chunk)
         return Position(code_range.end.line, code_range.end.column + 1)
+
+    def def_line(self, function: FunctionInfo) -> int:
+        """The line of a function's ``def`` (the summary has it), or of its lambda."""
+        if function.line:
+            return function.line
+        return self.start(function.module, function.node, function.chunk).line
 
 
 def analyze(
@@ -142,8 +152,8 @@ def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -
         severity=check.severity,
         message=report.message,
         path=module.display_path,
-        start=positions.start(module, report.node),
-        end=positions.end(module, report.node),
+        start=positions.start(module, report.node, trace.function.chunk),
+        end=positions.end(module, report.node, trace.function.chunk),
         function=trace.function.qualname,
         context=trace_context(trace, positions),
         # --dynamic imports the module: it gets the last of a name's definitions.
@@ -153,14 +163,15 @@ def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -
 
 def _site_finding(check: ProjectCheck, report: SiteReport, positions: Positions) -> Finding:
     traced = report.traced
+    chunk = report.scope.chunk if report.scope is not None else -1
     return Finding(
         code=check.code,
         name=check.name,
         severity=check.severity,
         message=report.message,
         path=report.module.display_path,
-        start=positions.start(report.module, report.node),
-        end=positions.end(report.module, report.node),
+        start=positions.start(report.module, report.node, chunk),
+        end=positions.end(report.module, report.node, chunk),
         function=report.scope.qualname if report.scope is not None else None,
         context=trace_context(traced, positions) if traced is not None else None,
         subject=subject_of(traced, positions, report.parameter) if traced is not None else None,
@@ -170,14 +181,13 @@ def _site_finding(check: ProjectCheck, report: SiteReport, positions: Positions)
 def subject_of(root: Trace, positions: Positions, parameter: str | None = None) -> Subject:
     """How the dynamic checker finds the traced function of ``root`` again."""
     function = root.function
-    anchor = function.node.name if isinstance(function.node, cst.FunctionDef) else function.node
     options = root.options
     return Subject(
         module=function.module.import_name or function.module.name,  # what --dynamic imports
         key=function.module.name,
         qualname=function.qualname,
         path=function.module.display_path,
-        line=positions.start(function.module, anchor).line,
+        line=positions.def_line(function),
         kind=root.kind,
         class_qualname=function.class_qualname,
         autograph=root.autograph,
@@ -190,8 +200,7 @@ def trace_context(trace: Trace, positions: Positions) -> TraceContext:
     links = []
     for link in trace.chain():
         function = link.function
-        anchor = function.node.name if isinstance(function.node, cst.FunctionDef) else function.node
-        line = positions.start(function.module, anchor).line
+        line = positions.def_line(function)
         links.append(ChainLink(function.qualname, function.module.display_path, line))
     kind = trace.kind if trace.parent is None else "called-from"
     return TraceContext(kind, tuple(links))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from tflint_fn.sources.cstwalk import parents_of
 from tflint_fn.sources.notebooks import neutralise
 from tflint_fn.sources.parsing import ParseFailure, parse
 
@@ -55,7 +56,6 @@ class Unit:
             python = "".join(line + "\n" for line in lines)
         from libcst.metadata import (  # only once fixing
             MetadataWrapper,
-            ParentNodeProvider,
             PositionProvider,
         )
 
@@ -64,12 +64,13 @@ class Unit:
         if isinstance(tree, ParseFailure):
             return unit
         try:
-            wrapper = MetadataWrapper(tree)
+            # The tree is this unit's own: no defensive copy of it.
+            wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             unit.positions = wrapper.resolve(PositionProvider)
-            unit.parents = wrapper.resolve(ParentNodeProvider)
+            unit.parents = parents_of(tree)
         except Exception:  # noqa: BLE001 - a unit that does not parse offers no fixes
             return unit
-        unit.module = wrapper.module
+        unit.module = tree
         for node, code_range in unit.positions.items():
             key = (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
             unit.by_range.setdefault(key, []).append(node)

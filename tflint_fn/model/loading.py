@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +76,8 @@ def load_all(requests: list[Request], store=None, jobs: int = 1) -> dict[str, Mo
         else:
             missing.append((request, key))
     if jobs > 1 and len(missing) >= PARALLEL_FROM:
+        from concurrent.futures import ProcessPoolExecutor  # here: its imports cost a pre-commit run 10 ms
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, len(missing) // (jobs * 8))
             built = [pickle.loads(data) for data in pool.map(_build_pickled, [r for r, _ in missing], chunksize=chunk)]

@@ -11,6 +11,7 @@ same TensorFlow API (``tf.compat.v2.function``, ``tensorflow.keras``,
 from __future__ import annotations
 
 import builtins
+import functools
 
 import libcst as cst
 
@@ -48,6 +49,7 @@ _CANONICAL_EXACT = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked again and again for the same few thousand names
 def canonical(qualified_name: str) -> str:
     """Map equivalent spellings of an API to one name."""
     exact = _CANONICAL_EXACT.get(qualified_name)

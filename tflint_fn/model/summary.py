@@ -78,6 +78,7 @@ class FunctionInfo:
     returns_call: bool = False
     chunk: int = -1  # the top-level statement holding the def, and its place among the defs there
     ordinal: int = -1
+    line: int = 0  # of the `def` (0 for a lambda): chains and --dynamic need no position table for it
 
     @property
     def node(self) -> cst.FunctionDef | cst.Lambda:
@@ -495,9 +496,12 @@ class _StatementPass:
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
             if " for " not in source[begin:end]:
                 continue
-            first_line = module.chunks[chunk].first_line
-            lines = [first_line + source.count("\n", begin, match.start())
-                     for match in _COMPREHENSION_FOR.finditer(source, begin, end)]
+            lines = []
+            line, counted = module.chunks[chunk].first_line, begin
+            for match in _COMPREHENSION_FOR.finditer(source, begin, end):
+                line += source.count("\n", counted, match.start())  # from the previous match: a big class stays linear
+                counted = match.start()
+                lines.append(line)
             called = _comprehension_called_names(statement, lines) if lines else frozenset()
             if called:
                 module.comprehension_calls[chunk] = module.comprehension_calls.get(chunk, frozenset()) | called
@@ -538,6 +542,7 @@ class _StatementPass:
                 parameters=_ast_params(node.args),
                 chunk=self.chunk,
                 ordinal=self.ordinals[id(node)],
+                line=node.lineno,
             )
             module.definitions[(info.chunk, info.ordinal)] = info
             if function is None and class_info is None and qualname in module.functions:

@@ -111,6 +111,8 @@ class LoopCalls:
         names = {t.function.name for t in project.traces.values() if t.kind == "tf.function"}
         found = []
         for module in project.modules.values():
+            if "map(" not in module.source:
+                continue  # the regex scans every position: a substring test first
             wanted = names & set(_MAPPED_NAME.findall(module.source))
             if not wanted:
                 continue
@@ -267,7 +269,8 @@ class LoopCalls:
         """Names the module's text assigns a ``...function(...)`` call to: a cheap first filter."""
         names = self._wrapped.get(id(module))
         if names is None:
-            names = self._wrapped[id(module)] = set(_ASSIGNED_FUNCTION_CALL.findall(module.source))
+            found = _ASSIGNED_FUNCTION_CALL.findall(module.source) if "function(" in module.source else ()
+            names = self._wrapped[id(module)] = set(found)
         return names
 
     def _assigned_tf_function(self, module: ModuleInfo, scope: FunctionInfo | None, name: str):

@@ -257,8 +257,13 @@ class Project:
         found = self._attribute_readers.get(attribute)
         if found is None:
             found = self._attribute_readers[attribute] = []
+            # What the walk below can find: `.attribute` (spaces and line breaks allowed
+            # after the dot) or a string holding just the name. Most modules that
+            # merely contain the word are not parsed again.
+            name = re.escape(attribute)
+            mention = re.compile(rf"\.[\s\\]*{name}\b|['\"]{name}['\"]")
             for module in self.modules.values():
-                if attribute not in module.source:
+                if attribute not in module.source or not mention.search(module.source):
                     continue
                 try:
                     tree = ast.parse(module.source)
@@ -741,13 +746,14 @@ class Project:
             return
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_name))) + r")\s*\(")
         passed: dict[int, list[dict[str, bool]]] = {}
+        definition = ("def ", "async def ", "class ", "@")
         for module in self.modules.values():
-            if not pattern.search(module.source):
-                continue
+            source = module.source
             for index, chunk in enumerate(module.chunks):
-                text = module.source[chunk.begin : chunk.end]
-                if text.startswith(("def ", "async def ", "class ", "@")) or not pattern.search(text):
-                    continue  # a definition: its calls are traced (propagation) or not top-level code
+                # A definition's calls are traced (propagation) or not top-level code;
+                # skipping them first keeps the search to a library's few other lines.
+                if source.startswith(definition, chunk.begin) or not pattern.search(source, chunk.begin, chunk.end):
+                    continue
                 for statement in module.chunk_statements(index):
                     for call in find_all(statement, cst.Call, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                         name = dotted_name(call.func)
@@ -869,6 +875,11 @@ def _container_arguments(function: FunctionInfo, call: cst.Call) -> set[str]:
 
 def is_generator(function: FunctionInfo) -> bool:
     if function.is_generator is None:
+        module = function.module
+        chunk = module.chunks[function.chunk] if function.given_node is None else None
+        if chunk is not None and "yield" not in module.source[chunk.begin : chunk.end]:
+            function.is_generator = False  # no walk of the body: most top-level statements never yield
+            return False
         skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
         node = function.node
         function.is_generator = isinstance(node, cst.FunctionDef) and bool(find_all(node.body, cst.Yield, skip=skip))

@@ -100,3 +100,33 @@ def find_all(node: cst.CSTNode, node_type: type, skip: tuple[type, ...] = ()) ->
 
     walk(node, enter)
     return found
+
+
+def parents_of(tree: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Every node's parent, whitespace and punctuation included: what LibCST's
+    ``ParentNodeProvider`` gives, without its visitor (which rebuilds each node)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for name in _every_field(type(node)):
+            value = getattr(node, name)
+            if is_node(value):
+                parents[value] = node
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if is_node(item):
+                        parents[item] = node
+                        stack.append(item)
+    return parents
+
+
+_EVERY_FIELD: dict[type, tuple[str, ...]] = {}
+
+
+def _every_field(node_type: type) -> tuple[str, ...]:
+    fields = _EVERY_FIELD.get(node_type)
+    if fields is None:
+        fields = _EVERY_FIELD[node_type] = tuple(f.name for f in dataclasses.fields(node_type))
+    return fields
