@@ -82,9 +82,15 @@ class _Module:
         self.project = project
         self.tree = ast.parse(module.source)
         self.parents: dict[int, ast.AST] = {}
-        for parent in ast.walk(self.tree):
+        self.calls: list[ast.Call] = []
+        stack: list[ast.AST] = [self.tree]
+        while stack:  # one pass for both: ast.walk would visit every node's children again
+            parent = stack.pop()
             for child in ast.iter_child_nodes(parent):
                 self.parents[id(child)] = parent
+                stack.append(child)
+                if isinstance(child, ast.Call):
+                    self.calls.append(child)
         self.functions = {
             node.name: node for node in self.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
@@ -125,13 +131,15 @@ def _passed_somewhere(source: str, name: str) -> bool:
 
 def _constructions_only_eager(project, module: ModuleInfo, local: str) -> int | None:
     """How many ``local(...)`` constructions ``module`` has, or None if one may reach Keras's tracing."""
-    try:
-        parsed = _Module(module, project)
-    except SyntaxError:
-        return None
+    parsed = project.program_trees.get(id(module))
+    if parsed is None:
+        try:
+            parsed = project.program_trees[id(module)] = _Module(module, project)
+        except SyntaxError:
+            return None
     count = 0
-    for node in ast.walk(parsed.tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == local):
+    for node in parsed.calls:  # any order: one unknown use is None, else the count
+        if not (isinstance(node.func, ast.Name) and node.func.id == local):
             continue
         count += 1
         statement = parsed.parent(node)

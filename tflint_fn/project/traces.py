@@ -142,6 +142,9 @@ class Project:
         self._subclasses: dict[str, list[ClassInfo]] | None = None
         self.no_autograph: set[int] = set()  # id(FunctionInfo) of do_not_convert functions
         self.traces: dict[int, Trace] = {}  # id(FunctionInfo) ->
+        # id(ModuleInfo) -> its `ast` tree with parents, while find_roots asks keras_uses
+        # about each class of a program (a test module has several).
+        self.program_trees: dict[int, object] = {}
 
     # --- names ---------------------------------------------------------------
 
@@ -388,6 +391,12 @@ class Project:
     # --- roots ---------------------------------------------------------------
 
     def find_roots(self) -> list[Trace]:
+        try:
+            return self._find_roots()
+        finally:
+            self.program_trees.clear()  # asked only while roots are found
+
+    def _find_roots(self) -> list[Trace]:
         roots: list[Trace] = []
         for module in self.modules.values():
             for function in (*module.functions.values(), *module.superseded_functions):
