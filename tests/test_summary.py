@@ -150,6 +150,35 @@ def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, mo
     assert sorted(parsed) == ["@tf.function", "def helper(x):"]
 
 
+def test_a_loop_of_inference_calls_is_parsed_only_when_it_rebuilds_the_receiver(tmp_path, monkeypatch):
+    """TFF402 wants `model = build(); model.predict(x)` in one loop; a test case's
+    `self.evaluate(t)` in a loop is not that, and its class is not parsed for it."""
+    parsed: list[str] = []
+    original = parsing.parse_chunk
+
+    def spy(text):
+        parsed.append(text.splitlines()[0])
+        return original(text)
+
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", spy)
+    (tmp_path / "check_test.py").write_text(
+        "import tensorflow as tf\n\n"
+        "class StepTest(tf.test.TestCase):\n"
+        "    def test_steps(self):\n"
+        "        for i in range(3):\n"
+        "            self.evaluate(tf.constant(i))\n\n"
+        "def sweep(xs):\n"
+        "    for x in xs:\n"
+        "        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+        "        model.predict(x)\n"
+    )
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert [f.code for f in result.findings] == ["TFF402"]  # the rebuilt model, still found
+    assert parsed == ["def sweep(xs):"]
+    loops = summary_of((tmp_path / "check_test.py").read_text()).loops
+    assert [loop.infers_on_a_rebound_name for loop in loops] == [False, True]
+
+
 def test_a_statement_libcst_cannot_parse_is_tff001_and_the_rest_is_still_checked(tmp_path, monkeypatch):
     original = parsing.parse_chunk
 

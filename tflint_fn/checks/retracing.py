@@ -20,9 +20,8 @@ from tflint_fn.function import flow
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.resolver import External, ProjectName
 from tflint_fn.model.scopes import target_names
-from tflint_fn.model.summary import FunctionInfo, is_python_container
+from tflint_fn.model.summary import KERAS_INFERENCE_METHODS, FunctionInfo, is_python_container
 from tflint_fn.project.callsites import (
-    KERAS_INFERENCE_METHODS,
     LoopCall,
     LoopCalls,
     python_scalar_of,

@@ -26,6 +26,9 @@ from tflint_fn.model.names import ImportTable, dotted_name
 from tflint_fn.sources.cstwalk import find_all
 from tflint_fn.sources.parsing import ChunkParseError, parse_chunk
 
+# Keras methods that build and trace a tf.function per model: a loop that makes a
+# new model and calls one of these traces again on every iteration (TFF402).
+KERAS_INFERENCE_METHODS = frozenset({"predict", "evaluate", "predict_on_batch", "test_on_batch"})
 DATASET_FUNCTION_ARGUMENT = {
     # method name -> (positional index of the function, its keyword name)
     "map": (0, "map_func"),
@@ -220,6 +223,9 @@ class LoopSummary:
     chunk: int
     called_names: frozenset[str]  # the last part of each called name or method
     calls_a_call: bool  # ``make()(x)``: what is called is itself a call's result
+    # ``model = build(); model.predict(x)``: a Keras inference method called on a name the
+    # body binds (TFF402 looks for those; a test's ``self.evaluate(t)`` is not one)
+    infers_on_a_rebound_name: bool = False
 
 
 @dataclass(eq=False)
@@ -644,11 +650,15 @@ def _ast_statements(statement):
 
 def _ast_calls(nodes, skip):
     """Every ``ast.Call`` in ``nodes`` and below, not entering ``skip`` types (nor ``nodes`` of them)."""
+    return (node for node in _ast_descendants(nodes, skip) if type(node) is ast.Call)
+
+
+def _ast_descendants(nodes, skip):
+    """``nodes`` and every node below them, not entering ``skip`` types (nor ``nodes`` of them)."""
     stack = [node for node in nodes if not isinstance(node, skip)]
     while stack:
         node = stack.pop()
-        if type(node) is ast.Call:
-            yield node
+        yield node
         for name in node._fields:
             value = getattr(node, name)
             if type(value) is list:
@@ -739,13 +749,22 @@ def _last_called_name(call) -> str | None:
 def _loop_summary(loop, function, chunk: int) -> LoopSummary:
     called: set[str] = set()
     calls_a_call = False
-    for node in _ast_calls(loop.body, skip=_AST_SCOPES):
-        name = _last_called_name(node)
-        if name is not None:
-            called.add(name)
-        elif isinstance(node.func, ast.Call):
-            calls_a_call = True
-    return LoopSummary(function, chunk, frozenset(called), calls_a_call)
+    receivers: set[str] = set()  # `model` of `model.predict(x)`
+    bound: set[str] = set()
+    for node in _ast_descendants(loop.body, skip=_AST_SCOPES):
+        node_type = type(node)
+        if node_type is ast.Name:
+            if type(node.ctx) is ast.Store:
+                bound.add(node.id)
+        elif node_type is ast.Call:
+            name = _last_called_name(node)
+            if name is not None:
+                called.add(name)
+                if name in KERAS_INFERENCE_METHODS and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                    receivers.add(node.func.value.id)
+            elif isinstance(node.func, ast.Call):
+                calls_a_call = True
+    return LoopSummary(function, chunk, frozenset(called), calls_a_call, not receivers.isdisjoint(bound))
 
 
 _CONTAINER_CONSTRUCTORS = frozenset(

@@ -18,7 +18,7 @@ from tflint_fn.function import flow
 from tflint_fn.model.names import dotted_name
 from tflint_fn.model.resolver import External, LocalFunction, MethodRef
 from tflint_fn.model.scopes import scan_bindings, target_names
-from tflint_fn.model.summary import FunctionInfo, ModuleInfo
+from tflint_fn.model.summary import KERAS_INFERENCE_METHODS, FunctionInfo, ModuleInfo
 from tflint_fn.project.traces import Project, TfFunctionOptions, Trace
 from tflint_fn.sources.cstwalk import find_all
 
@@ -28,7 +28,6 @@ _STATEMENT_CALL = re.compile(r"\s*(?:[\w.\[\], ]+=\s*)?(?:[\w.]+\.)?(\w+)\(")
 _LITERAL_ARGUMENT = re.compile(r"""[(,]\s*(?:\w+\s*=\s*)?(?:-?\d|['"]|True\b|False\b)""")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
 # Keras methods that make (and trace) a tf.function per model object.
-KERAS_INFERENCE_METHODS = frozenset({"predict", "evaluate", "predict_on_batch", "test_on_batch"})
 
 # Python-number conversions: the result is still a new Python value per iteration.
 _SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
@@ -71,13 +70,22 @@ class LoopCalls:
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
         interesting = _names_worth_resolving(project, self._wrapped_names)
+        # A Keras inference method is worth a loop's parse only on a name the loop binds
+        # (or when a project tf.function or maker has that name too).
+        inference_only = KERAS_INFERENCE_METHODS - _names_worth_resolving(project, self._wrapped_names, seeds=())
+
+        def worth_parsing(loop) -> bool:
+            if loop.calls_a_call:
+                return True
+            hits = loop.called_names & interesting
+            return bool(hits - inference_only) or (bool(hits) and loop.infers_on_a_rebound_name)
+
         for module in project.modules.values():
             by_call: dict[int, LoopCall] = {}
             chunks = {
                 loop.chunk
                 for loop in module.loops
-                if not (loop.scope is not None and id(loop.scope) in project.traces)
-                and (loop.calls_a_call or not loop.called_names.isdisjoint(interesting))
+                if not (loop.scope is not None and id(loop.scope) in project.traces) and worth_parsing(loop)
             }
             for scope, loop in module.parsed_loops(chunks) if chunks else ():
                 if scope is not None and id(scope) in project.traces:
@@ -333,7 +341,7 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
     return table
 
 
-def _names_worth_resolving(project: Project, wrapped_names) -> frozenset[str]:
+def _names_worth_resolving(project: Project, wrapped_names, seeds=KERAS_INFERENCE_METHODS) -> frozenset[str]:
     """Names a call in a loop must use (its last part) to reach what the loop-call rules look at.
 
     A first filter from the summaries, so that loops calling none of them are
@@ -359,7 +367,7 @@ def _names_worth_resolving(project: Project, wrapped_names) -> frozenset[str]:
     }
     for module in project.modules.values():
         names.update(wrapped_names(module))
-    names.update(KERAS_INFERENCE_METHODS)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
+    names.update(seeds)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
     changed = True
     while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
         changed = False
