@@ -193,6 +193,11 @@ def main() -> None:
     args = parser.parse_args()
     fixit = not args.no_fixit and importlib.util.find_spec("fixit") is not None
     ruff = not args.no_ruff and shutil.which("ruff") is not None
+    # A missing peer leaves its columns as dashes: say so before the long run, not after.
+    if not ruff and not args.no_ruff:
+        print("bench: no `ruff` on PATH: its columns are left out (pip install ruff, or activate the venv)", file=sys.stderr)
+    if not fixit and not args.no_fixit:
+        print("bench: Fixit is not installed: its column is left out (pip install fixit)", file=sys.stderr)
 
     write_bytecode()
     rows = [measure(p, fetch(p, args.cache), args.runs, fixit, ruff, args.jobs) for p in args.packages]

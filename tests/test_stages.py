@@ -164,6 +164,17 @@ def test_parse_skips_only_the_checks_of_nodes_its_parser_builds(monkeypatch):
         cst.SimpleWhitespace("x")  # a failed parse puts them back too
 
 
+def test_parse_works_with_a_libcst_that_validates_elsewhere():
+    from types import SimpleNamespace
+
+    from tflint_fn.sources.parsing import _parse_unvalidated
+
+    base = type("CSTNode", (), {})  # a LibCST whose nodes have no __post_init__ hook
+    tree = _parse_unvalidated(SimpleNamespace(CSTNode=base, parse_module=cst.parse_module), _PARSED_SAMPLE)
+    assert tree.code == _PARSED_SAMPLE
+    assert "__post_init__" not in base.__dict__  # nothing put in its place
+
+
 def test_suppression_forms():
     source = "a  # noqa\nb  # noqa: TFF101, TFF2\nc  # tflint-fn: ignore[print-in-graph]\nd = '# noqa'\n"
     table = line_suppressions(source)

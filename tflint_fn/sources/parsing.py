@@ -137,7 +137,9 @@ def _parse_unvalidated(cst, text: str) -> cst.Module:
     as the parse returns. The analysis runs in one thread at a time.
     """
     node_class = cst.CSTNode
-    checked = node_class.__dict__["__post_init__"]
+    checked = node_class.__dict__.get("__post_init__")
+    if checked is None:  # a LibCST that validates elsewhere: parse as it is
+        return cst.parse_module(text)
     node_class.__post_init__ = _no_check
     try:
         return cst.parse_module(text)
