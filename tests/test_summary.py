@@ -129,7 +129,8 @@ def test_positions_in_later_chunks_with_any_line_ending(tmp_path, newline):
     assert [(f.code, f.start.line, f.start.column) for f in result.findings] == [("TFF101", 8, 5)]
 
 
-def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, monkeypatch):
+def _chunk_parses(monkeypatch) -> list[str]:
+    """The first line of every chunk LibCST parses from now on."""
     parsed: list[str] = []
     original = parsing.parse_chunk
 
@@ -138,6 +139,11 @@ def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, mo
         return original(text)
 
     monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", spy)
+    return parsed
+
+
+def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, monkeypatch):
+    parsed = _chunk_parses(monkeypatch)
     (tmp_path / "util.py").write_text("import tensorflow as tf\n\ndef helper(x):\n    return x + 1\n\nclass Config:\n    pass\n")
     (tmp_path / "model.py").write_text(
         "import tensorflow as tf\nfrom util import helper\n\nSIZE = 3\n\n"
@@ -153,14 +159,7 @@ def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, mo
 def test_a_loop_of_inference_calls_is_parsed_only_when_it_rebuilds_the_receiver(tmp_path, monkeypatch):
     """TFF402 wants `model = build(); model.predict(x)` in one loop; a test case's
     `self.evaluate(t)` in a loop is not that, and its class is not parsed for it."""
-    parsed: list[str] = []
-    original = parsing.parse_chunk
-
-    def spy(text):
-        parsed.append(text.splitlines()[0])
-        return original(text)
-
-    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", spy)
+    parsed = _chunk_parses(monkeypatch)
     (tmp_path / "check_test.py").write_text(
         "import tensorflow as tf\n\n"
         "class StepTest(tf.test.TestCase):\n"

@@ -760,8 +760,9 @@ def _loop_summary(loop, function, chunk: int) -> LoopSummary:
             name = _last_called_name(node)
             if name is not None:
                 called.add(name)
-                if name in KERAS_INFERENCE_METHODS and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
-                    receivers.add(node.func.value.id)
+                func = node.func
+                if name in KERAS_INFERENCE_METHODS and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    receivers.add(func.value.id)
             elif isinstance(node.func, ast.Call):
                 calls_a_call = True
     return LoopSummary(function, chunk, frozenset(called), calls_a_call, not receivers.isdisjoint(bound))

@@ -27,8 +27,6 @@ _ASSIGNED_FUNCTION_CALL = re.compile(r"\b(\w+)\s*=\s*[\w.]*function\(")
 _STATEMENT_CALL = re.compile(r"\s*(?:[\w.\[\], ]+=\s*)?(?:[\w.]+\.)?(\w+)\(")
 _LITERAL_ARGUMENT = re.compile(r"""[(,]\s*(?:\w+\s*=\s*)?(?:-?\d|['"]|True\b|False\b)""")
 _COUNTING_ITERABLES = frozenset({"range", "itertools.count"})
-# Keras methods that make (and trace) a tf.function per model object.
-
 # Python-number conversions: the result is still a new Python value per iteration.
 _SCALAR_CONVERSIONS = frozenset({"float", "int", "str", "round", "abs", "min", "max"})
 
