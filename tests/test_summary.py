@@ -253,3 +253,12 @@ def test_one_binding_lookup_answers_local_enclosing_and_module_names(tmp_path, m
         "outer": ("module", "def", None),
         "nothing": None,
     }
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "a\nb", "\n\n", "x\ny\n\nz\n", "a\rb\r\nc\n", "é\n\u2028x\n\x0cy"])
+def test_line_starts_count_lines_as_python_does(text):
+    import re
+
+    from tflint_fn.model.summary import _line_starts
+
+    assert _line_starts(text) == [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]

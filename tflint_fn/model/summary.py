@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,7 +379,10 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 def _line_starts(text: str) -> list[int]:
     """Offsets of each line's first character, as Python counts lines (\\n, \\r\\n, \\r)."""
-    return [0, *(match.end() for match in _LINE_END.finditer(text))]
+    if "\r" in text:
+        return [0, *(match.end() for match in _LINE_END.finditer(text))]
+    # Only \n: the lengths of the lines, summed without a Python loop (the last sum is past the end).
+    return list(itertools.accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
 
 
 def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int]]:

@@ -9,7 +9,7 @@ punctuation and other syntax-only fields.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -67,15 +67,17 @@ _TESTS: dict[type | tuple[type, ...], Callable[[object], bool]] = {}
 is_node = type_test(cst.CSTNode)
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The node's children that are not syntax only, in field order (a list: the
+    walks call this for every node, and a generator costs more than it saves)."""
+    found = []
     for name in _node_fields(type(node)):
         value = getattr(node, name)
         if is_node(value):
-            yield value
+            found.append(value)
         elif isinstance(value, (tuple, list)):
-            for item in value:
-                if is_node(item):
-                    yield item
+            found.extend([item for item in value if is_node(item)])
+    return found
 
 
 def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool]) -> None:
@@ -85,7 +87,9 @@ def walk(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool]) -> None:
         current = stack.pop()
         if not enter(current):
             continue
-        stack.extend(reversed(list(children(current))))
+        below = children(current)
+        below.reverse()
+        stack.extend(below)
 
 
 def find_all(node: cst.CSTNode, node_type: type, skip: tuple[type, ...] = ()) -> list:
