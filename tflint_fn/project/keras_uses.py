@@ -83,14 +83,21 @@ class _Module:
         self.tree = ast.parse(module.source)
         self.parents: dict[int, ast.AST] = {}
         self.calls: list[ast.Call] = []
+        parents, calls, node_type = self.parents, self.calls, ast.AST
         stack: list[ast.AST] = [self.tree]
-        while stack:  # one pass for both: ast.walk would visit every node's children again
+        # One pass for both, over the fields directly: ast.walk and iter_child_nodes
+        # (generators over generators) cost a test module more than its parse.
+        while stack:
             parent = stack.pop()
-            for child in ast.iter_child_nodes(parent):
-                self.parents[id(child)] = parent
-                stack.append(child)
-                if isinstance(child, ast.Call):
-                    self.calls.append(child)
+            for name in parent._fields:
+                value = getattr(parent, name, None)
+                children = value if type(value) is list else (value,)
+                for child in children:
+                    if isinstance(child, node_type):
+                        parents[id(child)] = parent
+                        stack.append(child)
+                        if type(child) is ast.Call:
+                            calls.append(child)
         self.functions = {
             node.name: node for node in self.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
