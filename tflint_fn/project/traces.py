@@ -886,7 +886,7 @@ def is_generator(function: FunctionInfo) -> bool:
     if function.is_generator is None:
         module = function.module
         chunk = module.chunks[function.chunk] if function.given_node is None else None
-        if chunk is not None and "yield" not in module.source[chunk.begin : chunk.end]:
+        if chunk is not None and module.source.find("yield", chunk.begin, chunk.end) < 0:
             function.is_generator = False  # no walk of the body: most top-level statements never yield
             return False
         skip = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

@@ -67,11 +67,11 @@ _TESTS: dict[type | tuple[type, ...], Callable[[object], bool]] = {}
 is_node = type_test(cst.CSTNode)
 
 
-def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The node's children that are not syntax only, in field order (a list: the
-    walks call this for every node, and a generator costs more than it saves)."""
+def children(node: cst.CSTNode, fields: Callable[[type], tuple[str, ...]] = _node_fields) -> list[cst.CSTNode]:
+    """The node's children that are not syntax only (``fields=every_field``: all of
+    them), in field order; a list, since the walks ask this of every node."""
     found = []
-    for name in _node_fields(type(node)):
+    for name in fields(type(node)):
         value = getattr(node, name)
         if is_node(value):
             found.append(value)
@@ -113,23 +113,16 @@ def parents_of(tree: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     stack = [tree]
     while stack:
         node = stack.pop()
-        for name in _every_field(type(node)):
-            value = getattr(node, name)
-            if is_node(value):
-                parents[value] = node
-                stack.append(value)
-            elif isinstance(value, (tuple, list)):
-                for item in value:
-                    if is_node(item):
-                        parents[item] = node
-                        stack.append(item)
+        below = children(node, every_field)
+        parents.update(dict.fromkeys(below, node))
+        stack.extend(below)
     return parents
 
 
 _EVERY_FIELD: dict[type, tuple[str, ...]] = {}
 
 
-def _every_field(node_type: type) -> tuple[str, ...]:
+def every_field(node_type: type) -> tuple[str, ...]:
     fields = _EVERY_FIELD.get(node_type)
     if fields is None:
         fields = _EVERY_FIELD[node_type] = tuple(f.name for f in dataclasses.fields(node_type))
