@@ -268,6 +268,15 @@ def test_syntax_error_in_a_file_without_tensorflow(tmp_path):
     assert (finding["path"], finding["code"], finding["start"]["line"]) == ("util.py", "TFF001", 1)
 
 
+def test_a_broken_module_imported_by_several_is_reported_once(tmp_path):
+    """Seen on a tutorial repository: one TFF001 per module importing the broken one."""
+    (tmp_path / "resnet.py").write_text("import tensorflow as tf\n\nx = f(1\uff0c 2)\n")  # a full-width comma
+    for name in ("train_a", "train_b", "train_c"):
+        (tmp_path / f"{name}.py").write_text("import tensorflow as tf\nimport resnet\n")
+    result = run_cli(".", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert [(f["path"], f["code"], f["start"]["line"]) for f in findings_of(result)] == [("resnet.py", "TFF001", 3)]
+
+
 @pytest.mark.parametrize("output_format", ["sarif", "github", "json-lines"])
 def test_statistics_with_an_unsupported_format_is_a_usage_error(tmp_path, output_format):
     (tmp_path / "a.py").write_text(BAD)

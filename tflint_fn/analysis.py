@@ -61,15 +61,17 @@ def analyze_files(
             others.append(file)
     summaries = load_all([_request(file, texts) for file in pending], store, jobs)
     prefixes = import_prefixes(files)
+    unparsable: set[str] = set()  # reported once, however many modules import them
     while pending:
         # Summarise the relevant files and every project module they import ...
         while pending:
             file = pending.pop()
-            if file.module in modules:
+            if file.module in modules or file.module in unparsable:
                 continue
             module = summaries.get(file.module) or load_all([_request(file, texts)], store)[file.module]
             if isinstance(module, ParseFailure):
                 findings.append(_parse_finding(file, module))
+                unparsable.add(file.module)
                 continue
             _place(module, file, prefixes)
             modules[file.module] = module
