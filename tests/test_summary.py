@@ -262,3 +262,153 @@ def test_line_starts_count_lines_as_python_does(text):
     from tflint_fn.model.summary import _line_starts
 
     assert _line_starts(text) == [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+
+
+# --- methods parsed alone ("pieces") ---------------------------------------------------
+
+_CLASS_LAYOUTS = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    class Model(tf.keras.Model):
+        \"\"\"A docstring.\"\"\"
+        units = [1, 2]  # a class-level statement
+
+        # a comment before a decorated method
+        @tf.function(jit_compile=True)
+        def call(self, x, training=False):
+            for i in range(3):
+                x = x + i
+            f = lambda y: y * 2
+            def inner(z):
+                class Local:
+                    def m(self):
+                        return z
+                return z
+                # a comment deeper than the next def
+            return inner(f(x))
+            # trailing comment, indented as the body
+
+        async def fetch(self):  # an async method
+            return await self.other()
+
+        def one_liner(self): return [s for s in self.units]
+    @tf.function
+    def after(t):
+        return t
+    """
+)
+
+
+def _node_positions(root, table, shift=0):
+    """(kind, line, column) of every name, call and loop under ``root``, from a position table."""
+    found = []
+    for node in _walk(root):
+        if isinstance(node, (cst.Name, cst.Call, cst.For, cst.Lambda, cst.FunctionDef)):
+            where = table[node]
+            found.append((type(node).__name__, where.start.line + shift, where.start.column, where.end.line + shift, where.end.column))
+    return sorted(found)
+
+
+def _walk(node):
+    from tflint_fn.sources.cstwalk import children
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children(current))
+
+
+def _positions_of(module, nodes):
+    from tflint_fn.checks.run import Positions
+
+    positions = Positions()
+    found = []
+    for root in nodes:
+        for node in _walk(root):
+            if isinstance(node, (cst.Name, cst.Call, cst.For, cst.Lambda, cst.FunctionDef)):
+                where = positions.range(module, node)
+                found.append((type(node).__name__, where.start.line, where.start.column, where.end.line, where.end.column))
+    return sorted(found)
+
+
+def _file_positions(source, select):
+    """Positions from one parse of the whole file, for the statements ``select`` picks."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    table = wrapper.resolve(PositionProvider)
+    return sorted(item for node in select(wrapper.module) for item in _node_positions(node, table))
+
+
+def _methods_of(tree_body, class_name):
+    (class_node,) = [s for s in tree_body if isinstance(s, cst.ClassDef) and s.name.value == class_name]
+    return [s for s in class_node.body.body if isinstance(s, cst.FunctionDef)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("indent", ["    ", "\t"])
+def test_a_method_parsed_alone_has_the_nodes_and_positions_of_the_whole_file(monkeypatch, newline, indent):
+    source = _CLASS_LAYOUTS.replace("    ", indent).replace("\n", newline)
+    parsed = []
+    original = parsing.parse_chunk
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    module = summary_of(source)
+    call = module.functions["Model.call"]
+    node = call.node
+    # Only the method was parsed: its own lines, inside a one-line class.
+    assert len(parsed) == 1 and parsed[0].startswith("class _:") and "units = [1, 2]" not in parsed[0]
+    assert module.functions["Model.call.<locals>.inner"].node in list(_walk(node))
+    assert _positions_of(module, [node]) == _file_positions(source, lambda tree: _methods_of(tree.body, "Model")[:1])
+    # The whole class, asked for later, holds the very nodes handed out, and every position is the file's.
+    fetch = module.functions["Model.fetch"].node
+    class_node = module.classes["Model"].node
+    assert _methods_of([class_node], "Model")[:2] == [node, fetch]
+    assert _methods_of([class_node], "Model")[0] is node and _methods_of([class_node], "Model")[1] is fetch
+    assert module.functions["Model.one_liner"].node is _methods_of([class_node], "Model")[2]
+    assert _positions_of(module, [class_node]) == _file_positions(
+        source, lambda tree: [s for s in tree.body if isinstance(s, cst.ClassDef)]
+    )
+    assert check_definitions_match(module) == 8
+    assert len(module.tree.body) == len(cst.parse_module(source).body)
+
+
+@pytest.mark.parametrize("path", [p for p in REAL_FILES if "\nclass " in p.read_text(encoding="utf-8")][:40],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_methods_of_real_files_parsed_alone_keep_the_file_positions(path):
+    source = path.read_text(encoding="utf-8")
+    module = summary_of(source)
+    methods = [info for info in module.functions.values()
+               if info.parent is None and module.chunks[info.chunk].piece_of(info.ordinal) is not None]
+    assert all(info.class_qualname and "." not in info.class_qualname for info in methods)
+    nodes = [info.node for info in methods]  # each parsed alone
+    expected = _file_positions(
+        source,
+        lambda tree: [m for s in tree.body if isinstance(s, cst.ClassDef) for m in s.body.body if isinstance(m, cst.FunctionDef)],
+    )
+    assert _positions_of(module, nodes) == expected
+    check_definitions_match(module)
+
+
+def test_a_class_whose_method_holds_the_traced_code_is_parsed_one_method_at_a_time(tmp_path, monkeypatch):
+    parsed = []
+    original = parsing.parse_chunk
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    (tmp_path / "pipeline.py").write_text(
+        "import tensorflow as tf\n\n"
+        "class Pipeline:\n"
+        "    def build(self, ds):\n"
+        "        return ds.map(self.decode)\n\n"
+        "    def decode(self, record):\n"
+        "        print(record)\n"
+        "        return record\n\n"
+        "    def report(self, rows):\n"
+        "        for row in rows:\n"
+        "            print(row)\n"
+    )
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert [(f.code, f.start.line, f.function) for f in result.findings] == [("TFF101", 8, "Pipeline.decode")]
+    # The method holding the candidate `ds.map(...)`, then the traced one; never `report` nor the class.
+    assert [text.splitlines()[1].strip() for text in parsed] == ["def build(self, ds):", "def decode(self, record):"]

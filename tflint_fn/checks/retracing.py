@@ -513,11 +513,12 @@ def _created_and_called_in(project, site: LoopCall, loop_calls: LoopCalls):
 def _creations_called_in_body(project: Project, function: FunctionInfo):
     """tf.functions ``function`` creates and calls itself (a new one on each of its calls)."""
     module = function.module
+    own = [candidate for candidate in module.root_candidates if candidate.scope is function]
     created = [
         candidate.call
-        for candidate in module.parsed_root_candidates({function.chunk})
+        for candidate in module.parsed_root_candidates(own)
         if candidate.scope is function and project.is_tf_function_like(module, candidate.call.func)
-    ] if any(candidate.scope is function for candidate in module.root_candidates) else []
+    ] if own else []
     nested = [inner for inner in function.nested.values() if project.tf_function_decorations(inner)]
     if not (created or nested) or not isinstance(function.node, cst.FunctionDef):
         return

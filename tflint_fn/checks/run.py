@@ -23,10 +23,11 @@ _ONCE_PER_FUNCTION = frozenset({"TFF106", "TFF304"})
 
 
 class Positions:
-    """Line/column of nodes, computed per parsed chunk only when something in it is reported."""
+    """Line/column of nodes, computed per parsed tree only when something in it is reported."""
 
     def __init__(self) -> None:
-        self._by_chunk: dict[tuple[int, int], dict] = {}
+        self._by_tree: dict[int, tuple[cst.Module, dict]] = {}
+        self._measured: set[tuple[int, int]] = set()  # (module, chunk) with a table made
 
     def range(self, module: ModuleInfo, node: cst.CSTNode, chunk: int = -1):
         """Where ``node`` is; ``chunk``, when known, is the chunk that should hold it.
@@ -35,12 +36,13 @@ class Positions:
         others did), then the other parsed ones: each measure is a code generation.
         """
         indexes = module.parsed_chunks()
-        indexes.sort(key=lambda index: (index != chunk, (id(module), index) not in self._by_chunk))
+        indexes.sort(key=lambda index: (index != chunk, (id(module), index) not in self._measured))
         for index in indexes:
-            table = self._table(module, index)
-            found = table.get(node)
-            if found is not None:
-                shift = module.chunks[index].first_line - 1
+            self._measured.add((id(module), index))
+            for tree, shift in module.position_trees(index):
+                found = self._table(tree).get(node)
+                if found is None:
+                    continue
                 if not shift:
                     return found
                 from libcst.metadata import CodePosition, CodeRange
@@ -51,17 +53,16 @@ class Positions:
                 )
         raise KeyError(node)
 
-    def _table(self, module: ModuleInfo, index: int) -> dict:
-        table = self._by_chunk.get((id(module), index))
-        if table is None:
+    def _table(self, tree: cst.Module) -> dict:
+        entry = self._by_tree.get(id(tree))
+        if entry is None:
             from libcst.metadata import (  # only once something is reported
                 MetadataWrapper,
                 PositionProvider,
             )
 
-            table = MetadataWrapper(module.chunk_tree(index), unsafe_skip_copy=True).resolve(PositionProvider)
-            self._by_chunk[(id(module), index)] = table
-        return table
+            entry = self._by_tree[id(tree)] = (tree, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+        return entry[1]
 
     def start(self, module: ModuleInfo, node: cst.CSTNode, chunk: int = -1) -> Position:
         code_range = self.range(module, node, chunk)

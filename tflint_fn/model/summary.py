@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import collections
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -229,15 +230,45 @@ class LoopSummary:
     infers_on_a_rebound_name: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A method of a top-level class, which LibCST can parse alone: most questions
+    about a class are about one of its methods, and a class can be most of a file."""
+
+    ordinal: int  # of its def in the chunk; the defs nested in it follow it
+    count: int  # defs in it, its own included
+    begin: int  # its text is the module's source[begin:end], from its first decorator to its last line
+    end: int
+    first_line: int
+
+
 @dataclass(eq=False)
 class Chunk:
-    """One top-level statement: its lines, and its LibCST tree once parsed."""
+    """One top-level statement: its lines, and its LibCST tree once parsed.
+
+    A chunk that is one class has ``pieces``, its methods: a method asked for
+    alone is parsed alone (``piece_trees``). When the whole class is asked for
+    later, its fresh tree gets the pieces' nodes spliced in, so that every
+    node has one identity; positions are measured on the unspliced tree and
+    on the pieces, each an exact parse of its own text.
+    """
 
     first_line: int
     begin: int  # its text is the module's source[begin:end]
     end: int
     tree: cst.Module | None = field(default=None, repr=False)  # parsed on demand; its own indent and newline
     definitions: list | None = field(default=None, repr=False)  # its FunctionDef/ClassDef nodes, in canonical order
+    pieces: tuple[Piece, ...] = ()
+    # piece index -> (its tree: the method inside a `class _:` line, its defs in canonical order)
+    piece_trees: dict[int, tuple[cst.Module, list]] | None = field(default=None, repr=False)
+    unspliced: cst.Module | None = field(default=None, repr=False)  # the class as parsed, before splicing
+
+    def piece_of(self, ordinal: int) -> int | None:
+        """The piece holding the def of this ordinal, if one does."""
+        for index, piece in enumerate(self.pieces):
+            if piece.ordinal <= ordinal < piece.ordinal + piece.count:
+                return index
+        return None
 
 
 @dataclass(eq=False)
@@ -291,13 +322,17 @@ class ModuleInfo:
         chunk = self.chunks[index]
         if chunk.tree is None:
             try:
-                chunk.tree = parse_chunk(self.source[chunk.begin : chunk.end])
+                tree = parse_chunk(self.source[chunk.begin : chunk.end])
             except ChunkParseError as error:
                 error.module = self
                 error.failure = type(error.failure)(
                     error.failure.reason, error.failure.line + chunk.first_line - 1, error.failure.column
                 )
                 raise
+            if chunk.piece_trees:
+                chunk.unspliced = tree
+                tree = _splice(tree, chunk)
+            chunk.tree = tree
         return chunk.tree
 
     def chunk_statements(self, index: int) -> tuple[cst.BaseStatement, ...]:
@@ -305,9 +340,49 @@ class ModuleInfo:
 
     def definition_node(self, chunk_index: int, ordinal: int):
         chunk = self.chunks[chunk_index]
+        if chunk.definitions is None and chunk.tree is None:
+            at = chunk.piece_of(ordinal)
+            if at is not None:
+                definitions = self.piece_definitions(chunk_index, at)
+                if definitions is not None:
+                    return definitions[ordinal - chunk.pieces[at].ordinal]
         if chunk.definitions is None:
             chunk.definitions = list(_cst_definitions(self.chunk_statements(chunk_index)))
         return chunk.definitions[ordinal]
+
+    def piece_definitions(self, chunk_index: int, at: int) -> list | None:
+        """The defs of piece ``at`` of a chunk (the method first), parsed alone if the
+        class is not parsed yet; None when the piece must come from the class's tree."""
+        chunk = self.chunks[chunk_index]
+        if chunk.piece_trees is not None and at in chunk.piece_trees:
+            return chunk.piece_trees[at][1]
+        if chunk.tree is not None:
+            return None
+        piece = chunk.pieces[at]
+        text = self.source[piece.begin : piece.end]
+        newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
+        try:
+            tree = parse_chunk(f"class _:{newline}{text}")
+        except ChunkParseError:
+            return None  # the class's own parse says where, if it fails too
+        definitions = list(_cst_definitions(tree.body))[1:]
+        if len(definitions) != piece.count or not isinstance(definitions[0], cst.FunctionDef):
+            return None
+        if chunk.piece_trees is None:
+            chunk.piece_trees = {}
+        chunk.piece_trees[at] = (tree, definitions)
+        return definitions
+
+    def position_trees(self, index: int) -> list[tuple[cst.Module, int]]:
+        """The trees of chunk ``index`` that positions are measured on, each with the
+        number of lines before its first line: together they hold every node handed out."""
+        chunk = self.chunks[index]
+        trees = []
+        if chunk.tree is not None:
+            trees.append((chunk.unspliced or chunk.tree, chunk.first_line - 1))
+        for at, (tree, _) in (chunk.piece_trees or {}).items():
+            trees.append((tree, chunk.pieces[at].first_line - 2))  # its first line is `class _:`
+        return trees
 
     @property
     def tree(self) -> cst.Module:
@@ -318,7 +393,8 @@ class ModuleInfo:
         return self._tree
 
     def parsed_chunks(self) -> list[int]:
-        return [index for index, chunk in enumerate(self.chunks) if chunk.tree is not None]
+        """The chunks with a parsed tree: the whole chunk's, or some of its pieces'."""
+        return [index for index, chunk in enumerate(self.chunks) if chunk.tree is not None or chunk.piece_trees]
 
     def chunk_of_line(self, line: int) -> int:
         low, high = 0, len(self.chunks) - 1
@@ -338,10 +414,13 @@ class ModuleInfo:
             self.lambdas[id(node)] = info
         return info
 
-    def parsed_root_candidates(self, chunks: set[int]) -> list[RootCandidate]:
-        """The root candidates of these chunks with their LibCST calls, module level first."""
+    def parsed_root_candidates(self, candidates) -> list[RootCandidate]:
+        """The root candidates where these (the summary's) stand, with their LibCST calls:
+        those outside functions first, by chunk, then those of each function holding one."""
         found = []
-        for index in sorted(chunks):
+        outside = {candidate.chunk for candidate in candidates if candidate.scope is None}
+        scopes = {id(candidate.scope) for candidate in candidates if candidate.scope is not None}
+        for index in sorted(outside):
             for statement in self.chunk_statements(index):
                 if isinstance(statement, cst.FunctionDef):
                     continue
@@ -349,18 +428,49 @@ class ModuleInfo:
                     if _is_cst_root_candidate(call, self):
                         found.append(RootCandidate(None, None, index, call=call))
         for function in self.functions.values():
-            if function.chunk in chunks:
+            if id(function) in scopes:
                 for call in find_all(function.node.body, cst.Call, skip=(cst.FunctionDef, cst.ClassDef)):
                     if _is_cst_root_candidate(call, self):
                         found.append(RootCandidate(function, function.class_qualname, function.chunk, call=call))
         return found
 
-    def parsed_loops(self, chunks: set[int]) -> list[tuple[FunctionInfo | None, cst.For | cst.While]]:
-        """The loops of these chunks as LibCST nodes, with the function holding each, outermost first."""
+    def parsed_loops(self, loops) -> list[tuple[FunctionInfo | None, cst.For | cst.While]]:
+        """The LibCST loops around these (the summary's), outermost first, with the function
+        holding each: every loop of their chunks, or of their methods when a class's methods hold them all."""
         found: list = []
-        for index in sorted(chunks):
-            _cst_loops(self, self.chunk_statements(index), None, iter(_cst_definitions_with_ordinals(self, index)), found)
+        by_chunk: dict[int, list[LoopSummary]] = {}
+        for loop in loops:
+            by_chunk.setdefault(loop.chunk, []).append(loop)
+        for index in sorted(by_chunk):
+            pieces = self._pieces_holding(index, [loop.scope for loop in by_chunk[index]])
+            if pieces is None:
+                _cst_loops(self, self.chunk_statements(index), None, iter(_cst_definitions_with_ordinals(self, index)), found)
+                continue
+            for at, definitions in pieces:
+                first = self.chunks[index].pieces[at].ordinal
+                infos = (self.definitions.get((index, first + offset)) for offset in range(len(definitions)))
+                _cst_loops(self, definitions[:1], None, infos, found)
         return found
+
+    def _pieces_holding(self, index: int, scopes) -> list[tuple[int, list]] | None:
+        """The parsed pieces of chunk ``index`` that hold all these functions, in source
+        order; None when something is outside them (the class itself must be parsed)."""
+        chunk = self.chunks[index]
+        if not chunk.pieces or chunk.tree is not None:
+            return None
+        wanted = set()
+        for scope in scopes:
+            at = chunk.piece_of(scope.ordinal) if scope is not None and scope.chunk == index else None
+            if at is None:
+                return None
+            wanted.add(at)
+        pieces = []
+        for at in sorted(wanted):
+            definitions = self.piece_definitions(index, at)
+            if definitions is None:
+                return None
+            pieces.append((at, definitions))
+        return pieces
 
 
 def summarize(module: ModuleInfo, tree: ast.Module) -> None:
@@ -385,8 +495,8 @@ def _line_starts(text: str) -> list[int]:
     return list(itertools.accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
 
 
-def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int]]:
-    """Top-level statements as chunks (``a = 1; b = 2`` is one), and each statement's chunk."""
+def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int], list[int]]:
+    """Top-level statements as chunks (``a = 1; b = 2`` is one), each statement's chunk, and the line starts."""
     starts = _line_starts(text)
     firsts: list[int] = []
     owner: list[int] = []
@@ -404,7 +514,20 @@ def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int]]:
         begin = starts[first - 1]
         end = starts[firsts[index + 1] - 1] if index + 1 < len(firsts) else len(text)
         chunks.append(Chunk(first, begin, end))
-    return chunks, owner
+    return chunks, owner, starts
+
+
+def _pieces(statement: ast.ClassDef, ordinals: dict[int, int], starts: list[int], size: int) -> tuple[Piece, ...]:
+    """The methods of a top-level class (defs right in its body), as pieces."""
+    pieces = []
+    for child in statement.body:
+        if isinstance(child, _AST_DEFS):
+            first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+            last = child.end_lineno or child.lineno
+            end = starts[last] if last < len(starts) else size
+            count = sum(1 for _ in _ast_definitions(child))
+            pieces.append(Piece(ordinals[id(child)], count, starts[first - 1], end, first))
+    return tuple(pieces)
 
 
 def _blocks_of(statement) -> list[list]:
@@ -462,6 +585,15 @@ def _cst_definitions(statements):
             stack.extend(reversed(block))
 
 
+def _splice(tree: cst.Module, chunk: Chunk) -> cst.Module:
+    """The class's fresh ``tree`` holding the nodes its pieces already handed out."""
+    definitions = list(_cst_definitions(tree.body))
+    replacements = {id(definitions[chunk.pieces[at].ordinal]): nodes[0] for at, (_, nodes) in chunk.piece_trees.items()}
+    class_node = tree.body[0]
+    body = [replacements.get(id(statement), statement) for statement in class_node.body.body]
+    return tree.with_changes(body=[class_node.with_changes(body=class_node.body.with_changes(body=body))])
+
+
 def _cst_definitions_with_ordinals(module: ModuleInfo, index: int):
     for ordinal, _node in enumerate(_cst_definitions(module.chunk_statements(index))):
         yield module.definitions.get((index, ordinal))
@@ -490,7 +622,7 @@ class _StatementPass:
 
     def run(self) -> None:
         module = self.module
-        module.chunks, self.owners = _chunks(module.source, self.tree.body)
+        module.chunks, self.owners, starts = _chunks(module.source, self.tree.body)
         ordinal_counts: dict[int, int] = {}
         for statement, chunk in zip(self.tree.body, self.owners):
             for definition in _ast_definitions(statement):
@@ -498,6 +630,10 @@ class _StatementPass:
                 self.ordinals[id(definition)] = ordinal
                 self.nodes[(chunk, ordinal)] = definition
                 ordinal_counts[chunk] = ordinal + 1
+        statements_per_chunk = collections.Counter(self.owners)
+        for statement, chunk in zip(self.tree.body, self.owners):
+            if isinstance(statement, ast.ClassDef) and statements_per_chunk[chunk] == 1:
+                module.chunks[chunk].pieces = _pieces(statement, self.ordinals, starts, len(module.source))
         for statement, chunk in zip(self.tree.body, self.owners):
             self.chunk = chunk
             self._statement(statement, function=None, class_info=None, prefix="")

@@ -80,12 +80,11 @@ class LoopCalls:
 
         for module in project.modules.values():
             by_call: dict[int, LoopCall] = {}
-            chunks = {
-                loop.chunk
-                for loop in module.loops
+            wanted = [
+                loop for loop in module.loops
                 if not (loop.scope is not None and id(loop.scope) in project.traces) and worth_parsing(loop)
-            }
-            for scope, loop in module.parsed_loops(chunks) if chunks else ():
+            ]
+            for scope, loop in module.parsed_loops(wanted) if wanted else ():
                 if scope is not None and id(scope) in project.traces:
                     continue  # a loop in traced code runs once per trace, not per call
                 for call in find_all(loop.body, cst.Call, skip=flow.NESTED_SCOPES):
@@ -159,7 +158,11 @@ class LoopCalls:
             if not wanted:
                 continue
             chunks = sorted({module.chunk_of_line(number) for name in wanted for number in lines_by_name[name]})
-            top_level = [statement for index in chunks for statement in module.chunk_statements(index)]
+            # A chunk with pieces is one class: its body is not a block of calls here, its methods are.
+            top_level = [
+                statement for index in chunks if not module.chunks[index].pieces
+                for statement in module.chunk_statements(index)
+            ]
             scopes: list[tuple[FunctionInfo | None, object]] = [(None, top_level)]
             scopes += [
                 (function, function.node.body) for function in module.functions.values()
@@ -469,7 +472,8 @@ def _comprehension_loops(project: Project, module: ModuleInfo, interesting: froz
 def untraced_bodies(project: Project, module: ModuleInfo, index: int) -> list[tuple[FunctionInfo | None, object]]:
     """The code of chunk ``index`` that runs eagerly: its top-level statements, or the bodies
     of its functions that are not traced, with the function holding each."""
-    bodies: list[tuple[FunctionInfo | None, object]] = [
+    # A chunk with pieces is one class statement: nothing at its top level runs here.
+    bodies: list[tuple[FunctionInfo | None, object]] = [] if module.chunks[index].pieces else [
         (None, statement) for statement in module.chunk_statements(index)
         if not isinstance(statement, (cst.FunctionDef, cst.ClassDef))
     ]

@@ -414,8 +414,8 @@ class Project:
                     method = class_info.methods.get(name)
                     if method is not None:
                         roots.append(self._keras_root(method, autograph))
-            chunks = {c.chunk for c in module.root_candidates if self._may_be_root(module, c)}
-            for candidate in module.parsed_root_candidates(chunks) if chunks else ():
+            wanted = [c for c in module.root_candidates if self._may_be_root(module, c)]
+            for candidate in module.parsed_root_candidates(wanted) if wanted else ():
                 if isinstance(candidate.call.func, cst.Attribute) and candidate.call.func.attr.value == "compile":
                     roots.extend(self._compiled_roots(module, candidate))
                     continue
