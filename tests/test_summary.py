@@ -412,3 +412,53 @@ def test_a_class_whose_method_holds_the_traced_code_is_parsed_one_method_at_a_ti
     assert [(f.code, f.start.line, f.function) for f in result.findings] == [("TFF101", 8, "Pipeline.decode")]
     # The method holding the candidate `ds.map(...)`, then the traced one; never `report` nor the class.
     assert [text.splitlines()[1].strip() for text in parsed] == ["def build(self, ds):", "def decode(self, record):"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated_programs_parse_their_methods_alone_at_the_file_positions(source):
+    try:
+        tree = ast.parse(source)
+        cst.parse_module(source)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
+        return
+    module = ModuleInfo(Path("/x/m.py"), "m.py", "m", False, source, ImportTable("m", False))
+    summarize(module, tree)
+    methods = [info for info in module.functions.values()
+               if info.parent is None and module.chunks[info.chunk].piece_of(info.ordinal) is not None]
+    nodes = [info.node for info in reversed(methods)]  # methods first, each alone; classes after
+    expected = _file_positions(
+        source,
+        lambda tree: [m for s in tree.body if isinstance(s, cst.ClassDef) for m in s.body.body if isinstance(m, cst.FunctionDef)],
+    )
+    assert _positions_of(module, nodes) == expected
+    check_definitions_match(module)
+    for info in methods:  # the class's tree, parsed after its methods, holds the very same nodes
+        (class_node,) = module.chunk_statements(info.chunk)
+        assert any(m is info.node for m in class_node.body.body)
+
+
+def test_container_attributes_come_from_the_summary_without_parsing_the_class(tmp_path, monkeypatch):
+    parsed = []
+    original = parsing.parse_chunk
+    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    (tmp_path / "model.py").write_text(
+        "import collections\nimport tensorflow as tf\n\n"
+        "class Tracker(tf.Module):\n"
+        "    seen: list = []\n"
+        "    def __init__(self):\n"
+        "        self.history = []\n"
+        "        self.counts = collections.defaultdict(int)\n"
+        "        self.total = 0\n\n"
+        "    @tf.function\n"
+        "    def step(self, x):\n"
+        "        self.history.append(x)\n"
+        "        self.total += 1\n"
+        "        return x\n"
+    )
+    module = summary_of((tmp_path / "model.py").read_text())
+    assert module.classes["Tracker"].container_attributes == {"history", "counts"}
+    parsed.clear()
+    result = engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert ("TFF102", 13) in [(f.code, f.start.line) for f in result.findings]
+    assert [text.splitlines()[1].strip() for text in parsed] == ["@tf.function"]  # the traced method alone

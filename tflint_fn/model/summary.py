@@ -170,6 +170,8 @@ class ClassInfo:
     bases: tuple[str, ...] = ()  # dotted, as written (unresolved)
     chunk: int = -1
     ordinal: int = -1
+    # `self.X` / `cls.X` assigned a list, dict or set anywhere inside the class (not its bases)
+    container_attributes: frozenset[str] = frozenset()
 
     @property
     def node(self) -> cst.ClassDef:
@@ -517,7 +519,7 @@ def _chunks(text: str, body: list[ast.stmt]) -> tuple[list[Chunk], list[int], li
     return chunks, owner, starts
 
 
-def _pieces(statement: ast.ClassDef, ordinals: dict[int, int], starts: list[int], size: int) -> tuple[Piece, ...]:
+def _pieces(statement: ast.ClassDef, chunk: int, ordinals: dict[int, int], nodes: dict, starts: list[int], size: int):
     """The methods of a top-level class (defs right in its body), as pieces."""
     pieces = []
     for child in statement.body:
@@ -525,8 +527,12 @@ def _pieces(statement: ast.ClassDef, ordinals: dict[int, int], starts: list[int]
             first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
             last = child.end_lineno or child.lineno
             end = starts[last] if last < len(starts) else size
-            count = sum(1 for _ in _ast_definitions(child))
-            pieces.append(Piece(ordinals[id(child)], count, starts[first - 1], end, first))
+            ordinal = ordinals[id(child)]
+            # The defs nested in it follow it in canonical order, and start before its last line.
+            count = 1
+            while (following := nodes.get((chunk, ordinal + count))) is not None and following.lineno <= last:
+                count += 1
+            pieces.append(Piece(ordinal, count, starts[first - 1], end, first))
     return tuple(pieces)
 
 
@@ -619,6 +625,10 @@ class _StatementPass:
         self.ordinals: dict[int, int] = {}  # id(ast def) -> its ordinal in its chunk
         self.owners: list[int] = []  # the chunk of each top-level statement
         self.nodes: dict[tuple[int, int], ast.AST] = {}  # (chunk, ordinal) -> ast def
+        self.classes: list[ClassInfo] = []  # the classes around the statement being visited
+        # (those classes, X, value) for each `self.X = value` / `cls.X = value` in a class;
+        # whether the value is a container is asked once the module's imports are all known
+        self.attribute_values: list[tuple[tuple[ClassInfo, ...], str, ast.expr]] = []
 
     def run(self) -> None:
         module = self.module
@@ -633,10 +643,17 @@ class _StatementPass:
         statements_per_chunk = collections.Counter(self.owners)
         for statement, chunk in zip(self.tree.body, self.owners):
             if isinstance(statement, ast.ClassDef) and statements_per_chunk[chunk] == 1:
-                module.chunks[chunk].pieces = _pieces(statement, self.ordinals, starts, len(module.source))
+                module.chunks[chunk].pieces = _pieces(statement, chunk, self.ordinals, self.nodes, starts, len(module.source))
         for statement, chunk in zip(self.tree.body, self.owners):
             self.chunk = chunk
             self._statement(statement, function=None, class_info=None, prefix="")
+        containers: dict[int, set[str]] = {}
+        for classes, attribute, value in self.attribute_values:
+            if is_ast_python_container(value, module.imports):
+                for class_info in classes:
+                    containers.setdefault(id(class_info), set()).add(attribute)
+        for class_info in (*module.classes.values(), *module.superseded_classes):
+            class_info.container_attributes = frozenset(containers.get(id(class_info), ()))
         source = module.source
         for statement, chunk in zip(self.tree.body, self.owners):
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
@@ -720,7 +737,9 @@ class _StatementPass:
             if function is None and class_info is None:
                 module.module_names.add(node.name)
                 module.global_bindings.setdefault(node.name, []).append(Binding("module", "class", None, node.lineno))
+            self.classes.append(info)
             self._block(node.body, function, info, qualname + ".")
+            self.classes.pop()
         elif isinstance(node, _AST_COMPOUND):
             if isinstance(node, _AST_LOOPS):
                 module.loops.append(_loop_summary(node, function, self.chunk))
@@ -751,6 +770,10 @@ class _StatementPass:
             function.returns_call = True
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = _assigned_names(node)
+            if self.classes and node.value is not None and not isinstance(node, ast.AugAssign):
+                for target in node.targets if isinstance(node, ast.Assign) else (node.target,):
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in ("self", "cls"):
+                        self.attribute_values.append((tuple(self.classes), target.attr, node.value))
             if function is None:
                 module.module_names.update(targets)
                 if node.value is not None:

@@ -32,7 +32,6 @@ from tflint_fn.model.summary import (
     ClassInfo,
     FunctionInfo,
     ModuleInfo,
-    is_python_container,
 )
 from tflint_fn.project.keras_uses import runs_only_eagerly
 from tflint_fn.sources.cstwalk import find_all
@@ -320,18 +319,7 @@ class Project:
         names: set[str] = set()
         class_info = self.classes.get(class_key)
         if class_info is not None:
-            imports = class_info.module.imports
-            for assign in find_all(class_info.node, (cst.Assign, cst.AnnAssign)):
-                if assign.value is None or not is_python_container(assign.value, imports):
-                    continue
-                targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
-                for target in targets:
-                    if (
-                        isinstance(target, cst.Attribute)
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value in ("self", "cls")
-                    ):
-                        names.add(target.attr.value)
+            names |= class_info.container_attributes  # from the summary: the class is not parsed for it
             for base in self.base_keys(class_info):
                 if base in self.classes:
                     names |= self.container_attributes(base)
