@@ -816,13 +816,27 @@ def _ast_calls(nodes, skip):
     return (node for node in _ast_descendants(nodes, skip) if type(node) is ast.Call)
 
 
+# Fields that never hold a node worth yielding: names, flags, a constant's value, a load/store marker.
+_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "module", "level", "type_comment", "kind", "is_async", "conversion"})
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(node_type: type) -> tuple[str, ...]:
+    fields = _NODE_FIELDS.get(node_type)
+    if fields is None:
+        leaves = _LEAF_FIELDS | ({"value"} if node_type is ast.Constant else set())
+        fields = _NODE_FIELDS[node_type] = tuple(name for name in node_type._fields if name not in leaves)
+    return fields
+
+
 def _ast_descendants(nodes, skip):
-    """``nodes`` and every node below them, not entering ``skip`` types (nor ``nodes`` of them)."""
+    """``nodes`` and every node below them, not entering ``skip`` types (nor ``nodes`` of them);
+    the load/store markers (``ctx``) are not yielded."""
     stack = [node for node in nodes if not isinstance(node, skip)]
     while stack:
         node = stack.pop()
         yield node
-        for name in node._fields:
+        for name in _node_fields(type(node)):
             value = getattr(node, name)
             if type(value) is list:
                 stack.extend(item for item in value if isinstance(item, ast.AST) and not isinstance(item, skip))

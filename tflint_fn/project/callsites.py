@@ -9,6 +9,8 @@ call in the loop reaches, as a ``tf.function`` where it is one.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -146,13 +148,24 @@ class LoopCalls:
         for module in project.modules.values():
             # A cheap first filter on the text: three statement lines calling one name with a
             # literal argument; then only the chunks (top-level statements) holding them are parsed.
-            candidates = names | self._wrapped_names(module)
-            if not any(module.source.count(f"{name}(") >= 3 for name in candidates):
+            source = module.source
+            frequent = {name for name in names | self._wrapped_names(module) if source.count(f"{name}(") >= 3}
+            if not frequent:
                 continue
+            # Only a line where one of them is called can hold a call of one of them.
+            lines = source.splitlines()
+            starts = list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
+            numbers: set[int] = set()
+            for name in frequent:
+                needle, at = f"{name}(", source.find(f"{name}(")
+                while at != -1:
+                    numbers.add(bisect.bisect_right(starts, at))
+                    at = source.find(needle, at + 1)
             lines_by_name: dict[str, list[int]] = {}
-            for number, line in enumerate(module.source.splitlines(), 1):
+            for number in sorted(numbers):
+                line = lines[number - 1]
                 match = _STATEMENT_CALL.match(line)
-                if match and match.group(1) in candidates and _LITERAL_ARGUMENT.search(line, match.end() - 1):
+                if match and match.group(1) in frequent and _LITERAL_ARGUMENT.search(line, match.end() - 1):
                     lines_by_name.setdefault(match.group(1), []).append(number)
             wanted = {name for name, numbers in lines_by_name.items() if len(numbers) >= 3}
             if not wanted:
