@@ -549,17 +549,6 @@ def _blocks_of(statement) -> list[list]:
     return []
 
 
-def _ast_definitions(statement):
-    """FunctionDef/ClassDef nodes under a top-level statement, parents first, in source order."""
-    stack = [statement]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield current
-        for block in reversed(_blocks_of(current)):
-            stack.extend(reversed(block))
-
-
 def _cst_blocks_of(statement) -> list:
     """The same blocks as ``_blocks_of``, for LibCST statements."""
     suites = []
@@ -622,7 +611,10 @@ class _StatementPass:
         self.module = module
         self.tree = tree
         self.chunk = -1
-        self.ordinals: dict[int, int] = {}  # id(ast def) -> its ordinal in its chunk
+        # id(ast def) -> its ordinal in its chunk: the statement pass meets the defs in
+        # canonical order (parents first, blocks as _blocks_of lists them), and counts them
+        self.ordinals: dict[int, int] = {}
+        self.counts: dict[int, int] = {}  # chunk -> defs met so far
         self.owners: list[int] = []  # the chunk of each top-level statement
         self.nodes: dict[tuple[int, int], ast.AST] = {}  # (chunk, ordinal) -> ast def
         self.classes: list[ClassInfo] = []  # the classes around the statement being visited
@@ -633,20 +625,13 @@ class _StatementPass:
     def run(self) -> None:
         module = self.module
         module.chunks, self.owners, starts = _chunks(module.source, self.tree.body)
-        ordinal_counts: dict[int, int] = {}
         for statement, chunk in zip(self.tree.body, self.owners):
-            for definition in _ast_definitions(statement):
-                ordinal = ordinal_counts.get(chunk, 0)
-                self.ordinals[id(definition)] = ordinal
-                self.nodes[(chunk, ordinal)] = definition
-                ordinal_counts[chunk] = ordinal + 1
+            self.chunk = chunk
+            self._statement(statement, function=None, class_info=None, prefix="")
         statements_per_chunk = collections.Counter(self.owners)
         for statement, chunk in zip(self.tree.body, self.owners):
             if isinstance(statement, ast.ClassDef) and statements_per_chunk[chunk] == 1:
                 module.chunks[chunk].pieces = _pieces(statement, chunk, self.ordinals, self.nodes, starts, len(module.source))
-        for statement, chunk in zip(self.tree.body, self.owners):
-            self.chunk = chunk
-            self._statement(statement, function=None, class_info=None, prefix="")
         containers: dict[int, set[str]] = {}
         for classes, attribute, value in self.attribute_values:
             if is_ast_python_container(value, module.imports):
@@ -657,7 +642,7 @@ class _StatementPass:
         source = module.source
         for statement, chunk in zip(self.tree.body, self.owners):
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
-            if " for " not in source[begin:end]:
+            if source.find(" for ", begin, end) < 0:
                 continue
             lines = []
             line, counted = module.chunks[chunk].first_line, begin
@@ -684,6 +669,12 @@ class _StatementPass:
             module.toplevel_rebound |= assigned & seen
             seen |= assigned
 
+    def _number(self, definition) -> None:
+        ordinal = self.counts.get(self.chunk, 0)
+        self.ordinals[id(definition)] = ordinal
+        self.nodes[(self.chunk, ordinal)] = definition
+        self.counts[self.chunk] = ordinal + 1
+
     def _block(self, statements, function, class_info, prefix, guards=()) -> None:
         for statement in statements:
             self._statement(statement, function, class_info, prefix, guards)
@@ -695,6 +686,7 @@ class _StatementPass:
             self._block(node.body, function, class_info, prefix, inner)
             self._block(node.orelse, function, class_info, prefix, inner)
         elif isinstance(node, _AST_DEFS):
+            self._number(node)
             qualname = prefix + node.name
             info = FunctionInfo(
                 module,
@@ -723,6 +715,7 @@ class _StatementPass:
                 module.global_bindings.setdefault(node.name, []).append(Binding("module", "def", None, node.lineno))
             self._block(node.body, info, None, qualname + ".<locals>.")
         elif isinstance(node, ast.ClassDef):
+            self._number(node)
             qualname = prefix + node.name
             bases = tuple(name for name in (ast_dotted_name(base) for base in node.bases) if name is not None)
             info = ClassInfo(module, qualname, bases=bases, chunk=self.chunk, ordinal=self.ordinals[id(node)])
