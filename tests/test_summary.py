@@ -13,7 +13,8 @@ from pathlib import Path
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tflint_fn import analysis, engine
 from tflint_fn.model.names import ImportTable
@@ -462,3 +463,26 @@ def test_container_attributes_come_from_the_summary_without_parsing_the_class(tm
     result = engine.run([str(tmp_path)], _settings(), tmp_path)
     assert ("TFF102", 13) in [(f.code, f.start.line) for f in result.findings]
     assert [text.splitlines()[1].strip() for text in parsed] == ["@tf.function"]  # the traced method alone
+
+
+def _comprehension_lines_by_regex(text: str, first_line: int = 1) -> list[int]:
+    from tflint_fn.model.summary import _COMPREHENSION_FOR
+
+    lines, line, counted = [], first_line, 0
+    for match in _COMPREHENSION_FOR.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.append(line)
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@example(["for", "\n", "x", " for ", "\n"])  # a `for` header's match runs on into the next line, which is not tried again
+@example(["x = [a", " for ", "\n", "  b in c]", "\n", "# for x", "\n", "\t", "for ", "i in y:", "\n"])
+@given(st.lists(st.sampled_from(["for", "for ", " for ", "x", ".", "_", "#", ":", " ", "\t", "\n", "\r", "[", "]", "(f"]), max_size=40))
+def test_comprehension_lines_are_the_regular_expression_s_on_every_line(parts):
+    """Only lines holding a `for` are tried; the lines found are those of a scan of every line."""
+    from tflint_fn.model.summary import _comprehension_for_lines
+
+    text = "".join(parts)
+    assert _comprehension_for_lines(text, 0, len(text), 1) == _comprehension_lines_by_regex(text)

@@ -644,12 +644,7 @@ class _StatementPass:
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end
             if source.find(" for ", begin, end) < 0:
                 continue
-            lines = []
-            line, counted = module.chunks[chunk].first_line, begin
-            for match in _COMPREHENSION_FOR.finditer(source, begin, end):
-                line += source.count("\n", counted, match.start())  # from the previous match: a big class stays linear
-                counted = match.start()
-                lines.append(line)
+            lines = _comprehension_for_lines(source, begin, end, module.chunks[chunk].first_line)
             called = _comprehension_called_names(statement, lines) if lines else frozenset()
             if called:
                 module.comprehension_calls[chunk] = module.comprehension_calls.get(chunk, frozenset()) | called
@@ -880,6 +875,30 @@ def _assigned_names(node) -> set[str]:
 # not end with `:` (a `for` statement's line does, unless it goes on over several lines).
 _COMPREHENSION_FOR = re.compile(r"(?m)^[ \t]*[^ \t\n#].*?(?<![\w.])for\s|^[ \t]*for\s[^\n]*[^:\s][ \t]*$")
 _AST_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _comprehension_for_lines(source: str, begin: int, end: int, first_line: int) -> list[int]:
+    """The lines where ``_COMPREHENSION_FOR`` matches in ``source[begin:end]``, as ``finditer`` finds them.
+
+    A match starts a line and needs a ``for`` on it: only such lines are tried
+    (the regular expression over every line was most of a summary's text scan).
+    """
+    lines: list[int] = []
+    line, counted, consumed = first_line, begin, begin
+    at = source.find("for", begin, end)
+    while at >= 0:
+        start = source.rfind("\n", begin, at) + 1 or begin
+        if start >= consumed:
+            match = _COMPREHENSION_FOR.match(source, start, end)
+            if match:
+                line += source.count("\n", counted, start)  # from the previous match: a big class stays linear
+                counted, consumed = start, match.end()
+                lines.append(line)
+        newline = source.find("\n", at, end)
+        if newline < 0:
+            break
+        at = source.find("for", newline + 1, end)
+    return lines
 
 
 def _comprehension_called_names(statement, lines: list[int]) -> frozenset[str]:
