@@ -121,6 +121,7 @@ class Trace:
 class Project:
     def __init__(self, modules: list[ModuleInfo], graph_decorators: frozenset[str] = frozenset()) -> None:
         self.modules = {m.name: m for m in modules}
+        self._prefixes: dict[str, str | None] = {}  # qualified name -> its module's name (_module_prefix)
         self.graph_decorators = graph_decorators
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
@@ -163,12 +164,18 @@ class Project:
         return self._module_prefix(qualified) is not None
 
     def _module_prefix(self, qualified: str) -> str | None:
+        """The longest project module name that ``qualified`` starts with (asked again and again: remembered)."""
+        if qualified in self._prefixes:
+            return self._prefixes[qualified]
+        found = None
         parts = qualified.split(".")
         for end in range(len(parts), 0, -1):
             candidate = ".".join(parts[:end])
             if candidate in self.modules:
-                return candidate
-        return None
+                found = candidate
+                break
+        self._prefixes[qualified] = found
+        return found
 
     def _reexported(self, qualified: str) -> str | None:
         """One step through a re-export: ``pkg.Block`` -> ``pkg.layers.Block``.
