@@ -100,3 +100,22 @@ def test_parents_of_is_libcst_parent_provider_without_its_visitor():
     found = parents_of(tree)
     assert found.keys() == expected.keys()  # whitespace, commas and operators too
     assert all(found[node] is parent for node, parent in expected.items())
+
+
+def test_the_walker_s_exact_type_tests_name_classes_without_subclasses():
+    """`FunctionWalker._expr` and `Resolver.resolve` compare types exactly (LibCST's ABCs
+    make isinstance slow): right only while none of those classes has a subclass."""
+    import inspect
+    import re
+
+    import libcst as cst
+
+    from tflint_fn.function.walker import FunctionWalker
+
+    from tflint_fn.model.resolver import Resolver
+
+    source = inspect.getsource(FunctionWalker._expr) + inspect.getsource(Resolver.resolve)
+    tested = re.findall(r"(?:node_type|type\(\w+(?:\.\w+)?\)) (?:is|in) \(?(cst\.\w+(?:, cst\.\w+)*)", source)
+    classes = [getattr(cst, name.strip().removeprefix("cst.")) for group in tested for name in group.split(",")]
+    assert len(classes) >= 20
+    assert [c.__name__ for c in classes if c.__subclasses__()] == []

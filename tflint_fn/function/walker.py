@@ -383,71 +383,74 @@ class FunctionWalker:
         return taint
 
     def _expr(self, node: cst.BaseExpression) -> Taint:
-        if type(node) in _LITERALS:
-            return PYTHON  # what the chain below ends in, without its isinstance misses (slow with LibCST's ABCs)
-        if isinstance(node, cst.Name):
+        node_type = type(node)
+        if node_type in _LITERALS:
+            return PYTHON  # what the chain below ends in
+        # Exact types: LibCST's classes are ABCs, and each isinstance miss runs
+        # ABCMeta.__instancecheck__ (none of these classes has a subclass).
+        if node_type is cst.Name:
             return self.env.get(node.value, PYTHON)
-        if isinstance(node, cst.Attribute):
+        if node_type is cst.Attribute:
             return self._attribute(node)
-        if isinstance(node, cst.Call):
+        if node_type is cst.Call:
             return self._call(node)
-        if isinstance(node, cst.Subscript):
+        if node_type is cst.Subscript:
             return self._subscript(node)
-        if isinstance(node, cst.BinaryOperation):
+        if node_type is cst.BinaryOperation:
             left = self.expr(node.left)
             right = self.expr(node.right)
             if isinstance(node.operator, cst.Modulo) and isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
                 return PYTHON
             return _arith(left, right)
-        if isinstance(node, cst.UnaryOperation):
+        if node_type is cst.UnaryOperation:
             operand = self.expr(node.expression)
             return Taint(operand.level)
-        if isinstance(node, cst.BooleanOperation):
+        if node_type is cst.BooleanOperation:
             # `a or b` is one of its operands: either path.
             return self.expr(node.left).join(self.expr(node.right))
-        if isinstance(node, cst.Comparison):
+        if node_type is cst.Comparison:
             taints = [self.expr(node.left)]
             taints += [self.expr(c.comparator) for c in node.comparisons]
             if any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in node.comparisons):
                 return PYTHON
             return Taint(max(t.level for t in taints))
-        if isinstance(node, cst.IfExp):
+        if node_type is cst.IfExp:
             self.expr(node.test)
             return self.expr(node.body).join(self.expr(node.orelse))
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if node_type in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             self._comprehension(node)
             return PYTHON
-        if isinstance(node, cst.Lambda):
+        if node_type is cst.Lambda:
             self._lambda(node)
             return PYTHON
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if node_type in (cst.List, cst.Tuple, cst.Set):
             elements = [self.expr(element.value) for element in node.elements]
             container = _container_of(elements)
             if container.kind == TENSOR_CONTAINER and isinstance(node, cst.Tuple):
                 if not any(isinstance(element, cst.StarredElement) for element in node.elements):
                     return Taint(NONE, TENSOR_CONTAINER, None, tuple(elements))  # a tuple is never grown
             return container
-        if isinstance(node, cst.Dict):
+        if node_type is cst.Dict:
             values = []
             for element in node.elements:
                 if isinstance(element, cst.DictElement):
                     self.expr(element.key)
                 values.append(self.expr(element.value))
             return _container_of(values)
-        if isinstance(node, cst.NamedExpr):
+        if node_type is cst.NamedExpr:
             value = self.expr(node.value)
             self._bind(node.target, value, node.value)
             return value
-        if isinstance(node, cst.StarredElement):
+        if node_type is cst.StarredElement:
             return self.expr(node.value)
-        if isinstance(node, (cst.Await, cst.Yield)):
+        if node_type in (cst.Await, cst.Yield):
             inner = getattr(node, "expression", None) or getattr(node, "value", None)
             if isinstance(inner, cst.From):
                 inner = inner.item
             if isinstance(inner, cst.BaseExpression):
                 self.expr(inner)
             return PYTHON
-        if isinstance(node, cst.FormattedString):
+        if node_type is cst.FormattedString:
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringExpression):
                     self.expr(part.expression)

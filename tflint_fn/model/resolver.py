@@ -54,7 +54,9 @@ class Resolver:
         function: FunctionInfo | None,
         local_names: set[str] | frozenset[str] = frozenset(),
     ) -> Target | None:
-        if isinstance(node, cst.Name):
+        # Exact types, as in the walker: LibCST's classes are ABCs (slow isinstance misses).
+        node_type = type(node)
+        if node_type is cst.Name:
             name = node.value
             scope = function
             while scope is not None:
@@ -73,15 +75,15 @@ class Resolver:
             if name in BUILTIN_NAMES:
                 return External(name)
             return None
-        if isinstance(node, cst.Attribute):
+        if node_type is cst.Attribute:
             base = node.value
             in_class = function is not None and function.class_qualname is not None
-            if isinstance(base, cst.Name) and base.value in ("self", "cls") and in_class:
+            if type(base) is cst.Name and base.value in ("self", "cls") and in_class:
                 if base.value not in local_names or _is_first_param(function, base.value):
                     return MethodRef(f"{module.name}.{function.class_qualname}", node.attr.value)
             if (
-                isinstance(base, cst.Call)
-                and isinstance(base.func, cst.Name)
+                type(base) is cst.Call
+                and type(base.func) is cst.Name
                 and base.func.value == "super"
                 and in_class
             ):
