@@ -52,17 +52,24 @@ def test_every_definition_finds_its_libcst_node(path):
     assert len(module.tree.body) == len(cst.parse_module(module.source).body)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(hypothesmith.from_grammar())
-def test_generated_programs_find_their_definitions(source):
+def _generated_summary(source: str) -> ModuleInfo | None:
+    """The summary of a generated program that both CPython and LibCST parse, else None."""
     try:
         tree = ast.parse(source)
         cst.parse_module(source)
     except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
-        return
+        return None
     module = ModuleInfo(Path("/x/m.py"), "m.py", "m", False, source, ImportTable("m", False))
     summarize(module, tree)
-    check_definitions_match(module)
+    return module
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated_programs_find_their_definitions(source):
+    module = _generated_summary(source)
+    if module is not None:
+        check_definitions_match(module)
 
 
 def test_tricky_layouts_map_to_the_right_nodes():
@@ -131,12 +138,12 @@ def test_positions_in_later_chunks_with_any_line_ending(tmp_path, newline):
 
 
 def _chunk_parses(monkeypatch) -> list[str]:
-    """The first line of every chunk LibCST parses from now on."""
+    """The text of every chunk (or method, inside its `class _:` line) LibCST parses from now on."""
     parsed: list[str] = []
     original = parsing.parse_chunk
 
     def spy(text):
-        parsed.append(text.splitlines()[0])
+        parsed.append(text)
         return original(text)
 
     monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", spy)
@@ -154,7 +161,7 @@ def test_untraced_modules_and_statements_are_never_parsed_by_libcst(tmp_path, mo
     result = engine.run([str(tmp_path)], _settings(), tmp_path)
     assert result.findings == []
     # The tf.function and the helper it calls; not the imports, SIZE, untraced() or Config.
-    assert sorted(parsed) == ["@tf.function", "def helper(x):"]
+    assert sorted(text.splitlines()[0] for text in parsed) == ["@tf.function", "def helper(x):"]
 
 
 def test_a_loop_of_inference_calls_is_parsed_only_when_it_rebuilds_the_receiver(tmp_path, monkeypatch):
@@ -174,7 +181,7 @@ def test_a_loop_of_inference_calls_is_parsed_only_when_it_rebuilds_the_receiver(
     )
     result = engine.run([str(tmp_path)], _settings(), tmp_path)
     assert [f.code for f in result.findings] == ["TFF402"]  # the rebuilt model, still found
-    assert parsed == ["def sweep(xs):"]
+    assert [text.splitlines()[0] for text in parsed] == ["def sweep(xs):"]
     loops = summary_of((tmp_path / "check_test.py").read_text()).loops
     assert [loop.infers_on_a_rebound_name for loop in loops] == [False, True]
 
@@ -302,13 +309,15 @@ _CLASS_LAYOUTS = textwrap.dedent(
 )
 
 
-def _node_positions(root, table, shift=0):
-    """(kind, line, column) of every name, call and loop under ``root``, from a position table."""
+def _node_positions(roots, range_of):
+    """(kind, start line, start column, end line, end column) of every name, call, loop,
+    lambda and def under ``roots``, sorted; ``range_of`` gives a node's range."""
     found = []
-    for node in _walk(root):
-        if isinstance(node, (cst.Name, cst.Call, cst.For, cst.Lambda, cst.FunctionDef)):
-            where = table[node]
-            found.append((type(node).__name__, where.start.line + shift, where.start.column, where.end.line + shift, where.end.column))
+    for root in roots:
+        for node in _walk(root):
+            if isinstance(node, (cst.Name, cst.Call, cst.For, cst.Lambda, cst.FunctionDef)):
+                where = range_of(node)
+                found.append((type(node).__name__, where.start.line, where.start.column, where.end.line, where.end.column))
     return sorted(found)
 
 
@@ -323,16 +332,11 @@ def _walk(node):
 
 
 def _positions_of(module, nodes):
+    """The positions tflint-fn reports for the nodes under ``nodes`` (``_node_positions``)."""
     from tflint_fn.checks.run import Positions
 
     positions = Positions()
-    found = []
-    for root in nodes:
-        for node in _walk(root):
-            if isinstance(node, (cst.Name, cst.Call, cst.For, cst.Lambda, cst.FunctionDef)):
-                where = positions.range(module, node)
-                found.append((type(node).__name__, where.start.line, where.start.column, where.end.line, where.end.column))
-    return sorted(found)
+    return _node_positions(nodes, lambda node: positions.range(module, node))
 
 
 def _file_positions(source, select):
@@ -340,8 +344,18 @@ def _file_positions(source, select):
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     wrapper = MetadataWrapper(cst.parse_module(source))
-    table = wrapper.resolve(PositionProvider)
-    return sorted(item for node in select(wrapper.module) for item in _node_positions(node, table))
+    return _node_positions(select(wrapper.module), wrapper.resolve(PositionProvider).__getitem__)
+
+
+def _class_methods(tree):
+    """The defs right in the body of each top-level class of a LibCST module."""
+    return [m for s in tree.body if isinstance(s, cst.ClassDef) for m in s.body.body if isinstance(m, cst.FunctionDef)]
+
+
+def _methods_parsed_alone(module):
+    """The functions of a summary that are pieces: methods of a top-level class."""
+    return [info for info in module.functions.values()
+            if info.parent is None and module.chunks[info.chunk].piece_of(info.ordinal) is not None]
 
 
 def _methods_of(tree_body, class_name):
@@ -353,9 +367,7 @@ def _methods_of(tree_body, class_name):
 @pytest.mark.parametrize("indent", ["    ", "\t"])
 def test_a_method_parsed_alone_has_the_nodes_and_positions_of_the_whole_file(monkeypatch, newline, indent):
     source = _CLASS_LAYOUTS.replace("    ", indent).replace("\n", newline)
-    parsed = []
-    original = parsing.parse_chunk
-    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    parsed = _chunk_parses(monkeypatch)
     module = summary_of(source)
     call = module.functions["Model.call"]
     node = call.node
@@ -381,22 +393,16 @@ def test_a_method_parsed_alone_has_the_nodes_and_positions_of_the_whole_file(mon
 def test_methods_of_real_files_parsed_alone_keep_the_file_positions(path):
     source = path.read_text(encoding="utf-8")
     module = summary_of(source)
-    methods = [info for info in module.functions.values()
-               if info.parent is None and module.chunks[info.chunk].piece_of(info.ordinal) is not None]
+    methods = _methods_parsed_alone(module)
     assert all(info.class_qualname and "." not in info.class_qualname for info in methods)
     nodes = [info.node for info in methods]  # each parsed alone
-    expected = _file_positions(
-        source,
-        lambda tree: [m for s in tree.body if isinstance(s, cst.ClassDef) for m in s.body.body if isinstance(m, cst.FunctionDef)],
-    )
+    expected = _file_positions(source, _class_methods)
     assert _positions_of(module, nodes) == expected
     check_definitions_match(module)
 
 
 def test_a_class_whose_method_holds_the_traced_code_is_parsed_one_method_at_a_time(tmp_path, monkeypatch):
-    parsed = []
-    original = parsing.parse_chunk
-    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    parsed = _chunk_parses(monkeypatch)
     (tmp_path / "pipeline.py").write_text(
         "import tensorflow as tf\n\n"
         "class Pipeline:\n"
@@ -418,20 +424,12 @@ def test_a_class_whose_method_holds_the_traced_code_is_parsed_one_method_at_a_ti
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar())
 def test_generated_programs_parse_their_methods_alone_at_the_file_positions(source):
-    try:
-        tree = ast.parse(source)
-        cst.parse_module(source)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
+    module = _generated_summary(source)
+    if module is None:
         return
-    module = ModuleInfo(Path("/x/m.py"), "m.py", "m", False, source, ImportTable("m", False))
-    summarize(module, tree)
-    methods = [info for info in module.functions.values()
-               if info.parent is None and module.chunks[info.chunk].piece_of(info.ordinal) is not None]
+    methods = _methods_parsed_alone(module)
     nodes = [info.node for info in reversed(methods)]  # methods first, each alone; classes after
-    expected = _file_positions(
-        source,
-        lambda tree: [m for s in tree.body if isinstance(s, cst.ClassDef) for m in s.body.body if isinstance(m, cst.FunctionDef)],
-    )
+    expected = _file_positions(source, _class_methods)
     assert _positions_of(module, nodes) == expected
     check_definitions_match(module)
     for info in methods:  # the class's tree, parsed after its methods, holds the very same nodes
@@ -440,9 +438,7 @@ def test_generated_programs_parse_their_methods_alone_at_the_file_positions(sour
 
 
 def test_container_attributes_come_from_the_summary_without_parsing_the_class(tmp_path, monkeypatch):
-    parsed = []
-    original = parsing.parse_chunk
-    monkeypatch.setattr("tflint_fn.model.summary.parse_chunk", lambda text: parsed.append(text) or original(text))
+    parsed = _chunk_parses(monkeypatch)
     (tmp_path / "model.py").write_text(
         "import collections\nimport tensorflow as tf\n\n"
         "class Tracker(tf.Module):\n"
