@@ -90,6 +90,40 @@ def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
     assert loaded() == "LOADED []"  # the second is served from the cache
 
 
+def test_pathspec_is_imported_only_by_a_run_that_has_patterns(tmp_path):
+    """Start-up of a pre-commit run: with no exclude pattern and no
+    `.gitignore`, pathspec is not imported; with a `.gitignore`, it is, and
+    the ignored file is left out."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text(BAD)
+    (tmp_path / "skipped.py").write_text(BAD)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['tflint-fn', '--no-cache', '.']\n"
+        "try:\n"
+        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('PATHSPEC', 'pathspec' in sys.modules, file=sys.stderr)\n"
+    )
+
+    def run():
+        shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert "m.py" in shown.stdout, shown.stderr
+        return shown
+
+    plain = run()
+    assert "PATHSPEC False" in plain.stderr.splitlines()
+    assert "skipped.py" in plain.stdout
+    (tmp_path / ".git").mkdir()  # the repository root: no .gitignore above it is read
+    (tmp_path / ".gitignore").write_text("skipped.py\n")
+    ignoring = run()
+    assert "PATHSPEC True" in ignoring.stderr.splitlines()
+    assert "skipped.py" not in ignoring.stdout
+
+
 def test_a_one_process_run_imports_no_process_pool(tmp_path):
     """A pre-commit run is mostly start-up: the process pool (multiprocessing,
     sockets, logging) is imported only when summaries are built in parallel."""

@@ -6,15 +6,18 @@ import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from tflint_fn.registry import RULES, lookup
+from tflint_fn.sources.discovery import compile_patterns
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    import pathspec
 
 
 # Rules that run only when named explicitly (by code or with their flag).
@@ -227,7 +230,7 @@ def parse_table(table: dict, path: Path | None) -> FileConfig:
 
 def _check_pattern(pattern: str, where: str) -> None:
     try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
+        compile_patterns([pattern])
     except (ValueError, TypeError) as error:  # pathspec's GitWildMatchPatternError is a ValueError
         raise ConfigError(f"{where}: invalid pattern `{pattern}`: {error}") from None
 
@@ -374,9 +377,9 @@ def resolve_settings(
     chosen_ignore = ignore if ignore is not None else file_config.ignore
     enabled -= expand_all(chosen_ignore)
     patterns = file_config.exclude + file_config.extend_exclude
-    exclude = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+    exclude = compile_patterns(patterns) if patterns else None
     per_file = [
-        (pathspec.GitIgnoreSpec.from_lines([pattern]), expand_all(codes))
+        (compile_patterns([pattern]), expand_all(codes))
         for pattern, codes in file_config.per_file_ignores.items()
     ]
     return Settings(

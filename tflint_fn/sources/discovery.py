@@ -6,8 +6,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
+
+
+def compile_patterns(lines: list[str]) -> pathspec.PathSpec:
+    """Gitignore-style patterns, matched with pathspec (imported only by a run that has some)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -138,16 +148,16 @@ def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec | None:
     if not lines:
         return None
     try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+        return compile_patterns(lines)
     except ValueError:
         valid = []
         for line in lines:
             try:
-                pathspec.GitIgnoreSpec.from_lines([line])
+                compile_patterns([line])
             except ValueError:
                 continue
             valid.append(line)
-        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+        return compile_patterns(valid) if valid else None
 
 
 def _walk(root: Path, excluded: Excluder, respect_gitignore: bool):
