@@ -102,20 +102,28 @@ def test_parents_of_is_libcst_parent_provider_without_its_visitor():
     assert all(found[node] is parent for node, parent in expected.items())
 
 
-def test_the_walker_s_exact_type_tests_name_classes_without_subclasses():
-    """`FunctionWalker._expr` and `Resolver.resolve` compare types exactly (LibCST's ABCs
-    make isinstance slow): right only while none of those classes has a subclass."""
+def test_the_exact_type_tests_name_classes_without_subclasses():
+    """The hot paths compare LibCST types exactly (LibCST's ABCs make isinstance
+    slow): the walker's expression dispatch, assignment targets and bindings, the
+    resolver, flow's read search, the summary's block split and `dotted_name`.
+    Right only while none of the classes they name has a subclass."""
     import inspect
     import re
 
     import libcst as cst
 
+    from tflint_fn.function import flow
     from tflint_fn.function.walker import FunctionWalker
-
+    from tflint_fn.model import names, summary
     from tflint_fn.model.resolver import Resolver
 
-    source = inspect.getsource(FunctionWalker._expr) + inspect.getsource(Resolver.resolve)
-    tested = re.findall(r"(?:node_type|type\(\w+(?:\.\w+)?\)) (?:is|in) \(?(cst\.\w+(?:, cst\.\w+)*)", source)
+    functions = [
+        FunctionWalker._expr, FunctionWalker._target_subexpressions, FunctionWalker._bind, FunctionWalker._track_dims,
+        Resolver.resolve, flow.reads, summary._cst_blocks_of, summary._cst_definitions, names.dotted_name,
+    ]
+    source = "".join(inspect.getsource(function) for function in functions)
+    tested = re.findall(r"(?:\w+_type|type\(\w+(?:\.\w+)?\)) (?:is not|is|not in|in) \(?(cst\.\w+(?:, cst\.\w+)*)", source)
     classes = [getattr(cst, name.strip().removeprefix("cst.")) for group in tested for name in group.split(",")]
-    assert len(classes) >= 20
+    classes += flow.NESTED_SCOPES  # flow.reads tests `node_type not in NESTED_SCOPES`
+    assert len(classes) >= 40
     assert [c.__name__ for c in classes if c.__subclasses__()] == []

@@ -88,18 +88,19 @@ def reads(node: cst.CSTNode, name: str, skip_none_tests: bool = False) -> bool:
         nonlocal found
         if found:
             return False
-        if isinstance(current, (cst.AssignTarget, cst.AnnAssign, cst.For, cst.NamedExpr)):
+        node_type = type(current)  # exact tests: every node of the body passes here
+        if node_type in (cst.AssignTarget, cst.AnnAssign, cst.For, cst.NamedExpr):
             _binding_name_ids(current.target, bound)
-        elif isinstance(current, cst.WithItem) and current.asname is not None:
+        elif node_type is cst.WithItem and current.asname is not None:
             _binding_name_ids(current.asname.name, bound)
-        elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        elif node_type in (cst.FunctionDef, cst.ClassDef):
             return False
-        elif skip_none_tests and _is_none_test(current, name):
+        elif skip_none_tests and node_type is cst.Comparison and _is_none_test(current, name):
             return False
-        elif isinstance(current, cst.Name) and current.value == name and id(current) not in bound:
+        elif node_type is cst.Name and current.value == name and id(current) not in bound:
             found = True
             return False
-        return not isinstance(current, NESTED_SCOPES)
+        return node_type not in NESTED_SCOPES
 
     walk(node, enter)
     return found

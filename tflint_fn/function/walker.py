@@ -317,26 +317,28 @@ class FunctionWalker:
 
     def _target_subexpressions(self, target: cst.BaseExpression) -> None:
         """Evaluate the parts of an assignment target that are read (``d[k]``)."""
-        if isinstance(target, (cst.Tuple, cst.List)):
+        target_type = type(target)
+        if target_type in (cst.Tuple, cst.List):
             for element in target.elements:
                 self._target_subexpressions(element.value)
-        elif isinstance(target, cst.StarredElement):
+        elif target_type is cst.StarredElement:
             self._target_subexpressions(target.value)
-        elif isinstance(target, cst.Attribute):
+        elif target_type is cst.Attribute:
             self.expr(target.value)
-        elif isinstance(target, cst.Subscript):
+        elif target_type is cst.Subscript:
             self.expr(target.value)
             for element in target.slice:
                 self._slice(element.slice)
 
     def _bind(self, target: cst.BaseExpression, value: Taint, value_node: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
+        target_type = type(target)
+        if target_type is cst.Name:
             self.env[target.value] = value
             self._track_dims(target.value, value_node)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif target_type in (cst.Tuple, cst.List):
             elements = [e.value for e in target.elements]
             source_elements = None
-            if isinstance(value_node, (cst.Tuple, cst.List)) and len(value_node.elements) == len(elements):
+            if type(value_node) in (cst.Tuple, cst.List) and len(value_node.elements) == len(elements):
                 source_elements = [e.value for e in value_node.elements]
             for index, element in enumerate(elements):
                 if isinstance(element, cst.StarredElement):
@@ -367,9 +369,9 @@ class FunctionWalker:
     def _track_dims(self, name: str, value_node: cst.BaseExpression | None) -> None:
         """Keep which leading dimensions are unknown through ``x = data[0]``."""
         source = value_node
-        if isinstance(source, cst.Subscript):
+        if type(source) is cst.Subscript:
             source = source.value if _is_integer_index(source) else None
-        if isinstance(source, cst.Name) and source.value in self.unknown_dims:
+        if type(source) is cst.Name and source.value in self.unknown_dims:
             self.unknown_dims[name] = self.unknown_dims[source.value]
         else:
             self.unknown_dims.pop(name, None)

@@ -552,20 +552,21 @@ def _blocks_of(statement) -> list[list]:
 def _cst_blocks_of(statement) -> list:
     """The same blocks as ``_blocks_of``, for LibCST statements."""
     suites = []
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.With)):
+    statement_type = type(statement)  # exact tests: LibCST's isinstance is slow
+    if statement_type in (cst.FunctionDef, cst.ClassDef, cst.With):
         suites = [statement.body]
-    elif isinstance(statement, cst.If):
+    elif statement_type is cst.If:
         suites = [statement.body]
-        if isinstance(statement.orelse, cst.If):
+        if type(statement.orelse) is cst.If:
             return [_suite_statements(statement.body), [statement.orelse]]
         if statement.orelse is not None:
             suites.append(statement.orelse.body)
-    elif isinstance(statement, (cst.For, cst.While)):
+    elif statement_type in (cst.For, cst.While):
         suites = [statement.body] + ([statement.orelse.body] if statement.orelse is not None else [])
-    elif isinstance(statement, (cst.Try, cst.TryStar)):
+    elif statement_type in (cst.Try, cst.TryStar):
         suites = [statement.body, *(h.body for h in statement.handlers)]
         suites += [clause.body for clause in (statement.orelse, statement.finalbody) if clause is not None]
-    elif isinstance(statement, cst.Match):
+    elif statement_type is cst.Match:
         suites = [case.body for case in statement.cases]
     return [_suite_statements(suite) for suite in suites]
 
@@ -574,7 +575,7 @@ def _cst_definitions(statements):
     stack = list(reversed(statements))
     while stack:
         current = stack.pop()
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        if type(current) in (cst.FunctionDef, cst.ClassDef):
             yield current
         for block in reversed(_cst_blocks_of(current)):
             stack.extend(reversed(block))
