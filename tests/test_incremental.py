@@ -42,6 +42,31 @@ def test_parallel_summaries_give_identical_output(tmp_path):
     assert len(findings(outputs[1])) == (loading.PARALLEL_FROM + 6) // 2
 
 
+def test_checks_in_forked_processes_give_identical_output(tmp_path, monkeypatch):
+    """Above checks/forked.PARALLEL_FROM traced functions, --jobs shares the checks with
+    forked processes: the same findings, traced code's and the project checks', in order."""
+    from tflint_fn.checks import forked
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    write_project(tmp_path, forked.PARALLEL_FROM + 6)
+    (tmp_path / "train.py").write_text(
+        "from pkg.step import step\n\n\ndef train(x, epochs):\n    for epoch in range(epochs):\n        step(x + epoch)\n"
+        "        step(epoch)\n"
+    )
+    outputs = {jobs: run_cli("--no-cache", "--jobs", str(jobs), "--format", "json", ".", cwd=tmp_path) for jobs in (1, 2, 3)}
+    assert outputs[1].stdout == outputs[2].stdout == outputs[3].stdout
+    codes = [code for _, code, _ in findings(outputs[1])]
+    assert codes.count("TFF101") == (forked.PARALLEL_FROM + 6) // 2 and "TFF401" in codes
+    if forked.can_fork():  # the run above really forked: count the children of one in this process
+        forks = []
+        original = forked._fork
+        monkeypatch.setattr(forked, "_fork", lambda *args: forks.append(1) or original(*args))
+        shared = run(["."], resolve_settings(FileConfig()), tmp_path, jobs=2)
+        assert forks == [1]
+        assert [f.to_json() for f in shared.findings] == json.loads(outputs[1].stdout)["findings"]
+
+
 def test_an_edit_rebuilds_only_the_edited_files_summary(tmp_path, monkeypatch):
     write_project(tmp_path, 8)
     from tflint_fn.config import FileConfig, resolve_settings

@@ -104,7 +104,7 @@ def analyze_files(
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     while True:
         try:
-            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets)
+            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets, jobs)
             break
         except ChunkParseError as error:
             # CPython parsed the file, LibCST not one of its statements (rare):
@@ -133,13 +133,13 @@ def analyze_files(
     return result
 
 
-def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool):
+def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool, jobs: int = 1):
     project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
     project.trace_all()
     checks = [check() for check in ALL_CHECKS if check.code in enabled]
     project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
     positions = Positions()  # shared: --dynamic's targets need the same modules' positions
-    found = analyze(project, checks, project_checks, positions)
+    found = analyze(project, checks, project_checks, positions, jobs)
     return found, _targets(project, positions) if collect_targets else []
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 import libcst as cst
 
 from tflint_fn.checks.base import Check, CheckContext, ProjectCheck, Report, SiteReport
+from tflint_fn.checks.forked import run_shared
 from tflint_fn.findings import (
     ChainLink,
     Finding,
@@ -84,9 +85,31 @@ def analyze(
     checks: list[Check],
     project_checks: list[ProjectCheck] = (),
     positions: Positions | None = None,
+    jobs: int = 1,
 ) -> list[Finding]:
+    """The findings of the traced functions' checks, then the project checks'.
+
+    With ``jobs`` > 1, a large project's checks run in forked processes too
+    (forked.py); the findings are the same, in the same order.
+    """
     positions = positions or Positions()
-    findings = _one_finding_per_cause(_traced_code_findings(project, checks, positions))
+    by_type: dict[type, list[Check]] = defaultdict(list)
+    for check in checks:
+        for node_type in check.node_types:
+            by_type[node_type].append(check)
+    traces = list(project.traces.values())
+    per_trace, site_findings = run_shared(
+        len(traces),
+        lambda index: _trace_findings(project, traces[index], by_type, positions),
+        lambda: _project_findings(project, project_checks, positions),
+        jobs,
+    )
+    findings = _one_finding_per_cause([finding for found in per_trace for finding in found])
+    return findings + site_findings
+
+
+def _project_findings(project: Project, project_checks: list[ProjectCheck], positions: Positions) -> list[Finding]:
+    findings: list[Finding] = []
     if project_checks:
         loop_calls = LoopCalls(project)
         for check in project_checks:
@@ -112,37 +135,33 @@ def _one_finding_per_cause(findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def _traced_code_findings(project: Project, checks: list[Check], positions: Positions) -> list[Finding]:
-    by_type: dict[type, list[Check]] = defaultdict(list)
-    for check in checks:
-        for node_type in check.node_types:
-            by_type[node_type].append(check)
-    findings: list[Finding] = []
-    for trace in project.traces.values():
-        reports: dict[tuple, tuple[Check, Report]] = {}
+def _trace_findings(project: Project, trace: Trace, by_type: dict[type, list[Check]], positions: Positions) -> list[Finding]:
+    """What the checks report in one traced function, walked once per calling context."""
+    reports: dict[tuple, tuple[Check, Report]] = {}
 
-        def listener(node, walker, trace=trace, reports=reports):
-            wanted = by_type.get(type(node))
-            if not wanted:
-                return
-            ctx = CheckContext(walker, trace, project)
-            for check in wanted:
-                for report in check.check(node, ctx):
-                    if check.code in _ONCE_PER_FUNCTION:
-                        key = (check.code, report.message)
-                    else:
-                        key = (check.code, id(report.node))
-                    reports.setdefault(key, (check, report))
+    def listener(node, walker):
+        wanted = by_type.get(type(node))
+        if not wanted:
+            return
+        ctx = CheckContext(walker, trace, project)
+        for check in wanted:
+            for report in check.check(node, ctx):
+                if check.code in _ONCE_PER_FUNCTION:
+                    key = (check.code, report.message)
+                else:
+                    key = (check.code, id(report.node))
+                reports.setdefault(key, (check, report))
 
-        try:
-            if by_type:
-                for params in trace.check_contexts():
-                    project.walk(trace, listener, params)
-            for check, report in reports.values():
-                findings.append(_finding(check, report, trace, positions))
-        except RecursionError:
-            continue  # an expression too deeply nested for the walker: skip this function
-    return findings
+    found: list[Finding] = []
+    try:
+        if by_type:
+            for params in trace.check_contexts():
+                project.walk(trace, listener, params)
+        for check, report in reports.values():
+            found.append(_finding(check, report, trace, positions))
+    except RecursionError:
+        pass  # an expression too deeply nested for the walker (or its positions): keep what was found
+    return found
 
 
 def _finding(check: Check, report: Report, trace: Trace, positions: Positions) -> Finding:
