@@ -482,3 +482,26 @@ def test_comprehension_lines_are_the_regular_expression_s_on_every_line(parts):
 
     text = "".join(parts)
     assert _comprehension_for_lines(text, 0, len(text), 1) == _comprehension_lines_by_regex(text)
+
+
+def test_top_level_code_leaves_out_definitions_without_parsing_them(monkeypatch):
+    """A chunk that is one def or class (with methods or none) has no top-level code and is
+    not parsed to say so; other chunks give their statements outside definitions."""
+    module = summary_of(
+        "import tensorflow as tf\n"
+        "@tf.function\ndef step(x):\n    return x\n"
+        "class Config:\n    size = compute()\n"
+        "class Layer:\n    def call(self, x):\n        return x\n"
+        "x = step(1); y = 2\n"
+        "if DEBUG:\n    def debug():\n        pass\n"
+    )
+    parsed = _chunk_parses(monkeypatch)
+    definitions = [index for index, chunk in enumerate(module.chunks) if chunk.is_definition]
+    assert [module.chunks[index].first_line for index in definitions] == [2, 5, 7]
+    assert all(module.top_level_code(index) == [] for index in definitions)
+    assert parsed == []
+    code = [module.top_level_code(index) for index in range(len(module.chunks)) if index not in definitions]
+    assert [[type(statement).__name__ for statement in statements] for statements in code] == [
+        ["SimpleStatementLine"], ["SimpleStatementLine"], ["If"],
+    ]
+    assert len(parsed) == 3

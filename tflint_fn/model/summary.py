@@ -261,6 +261,7 @@ class Chunk:
     tree: cst.Module | None = field(default=None, repr=False)  # parsed on demand; its own indent and newline
     definitions: list | None = field(default=None, repr=False)  # its FunctionDef/ClassDef nodes, in canonical order
     pieces: tuple[Piece, ...] = ()
+    is_definition: bool = False  # one def or class statement: none of its code runs at its top level
     # piece index -> (its tree: the method inside a `class _:` line, its defs in canonical order)
     piece_trees: dict[int, tuple[cst.Module, list]] | None = field(default=None, repr=False)
     unspliced: cst.Module | None = field(default=None, repr=False)  # the class as parsed, before splicing
@@ -339,6 +340,13 @@ class ModuleInfo:
 
     def chunk_statements(self, index: int) -> tuple[cst.BaseStatement, ...]:
         return tuple(self.chunk_tree(index).body)
+
+    def top_level_code(self, index: int) -> list[cst.BaseStatement]:
+        """Chunk ``index``'s statements outside defs and classes; a chunk that is one def or
+        class has none, and is not parsed to say so."""
+        if self.chunks[index].is_definition:
+            return []
+        return [s for s in self.chunk_statements(index) if not isinstance(s, (cst.FunctionDef, cst.ClassDef))]
 
     def definition_node(self, chunk_index: int, ordinal: int):
         chunk = self.chunks[chunk_index]
@@ -631,8 +639,10 @@ class _StatementPass:
             self._statement(statement, function=None, class_info=None, prefix="")
         statements_per_chunk = collections.Counter(self.owners)
         for statement, chunk in zip(self.tree.body, self.owners):
-            if isinstance(statement, ast.ClassDef) and statements_per_chunk[chunk] == 1:
-                module.chunks[chunk].pieces = _pieces(statement, chunk, self.ordinals, self.nodes, starts, len(module.source))
+            if statements_per_chunk[chunk] == 1 and isinstance(statement, (*_AST_DEFS, ast.ClassDef)):
+                module.chunks[chunk].is_definition = True
+                if isinstance(statement, ast.ClassDef):
+                    module.chunks[chunk].pieces = _pieces(statement, chunk, self.ordinals, self.nodes, starts, len(module.source))
         containers: dict[int, set[str]] = {}
         for classes, attribute, value in self.attribute_values:
             if is_ast_python_container(value, module.imports):

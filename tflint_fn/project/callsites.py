@@ -69,10 +69,11 @@ class LoopCalls:
         self._wrapped: dict[int, set[str]] = {}
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
-        interesting = _names_worth_resolving(project, self._wrapped_names)
-        # A Keras inference method is worth a loop's parse only on a name the loop binds
-        # (or when a project tf.function or maker has that name too).
-        inference_only = KERAS_INFERENCE_METHODS - _names_worth_resolving(project, self._wrapped_names, seeds=())
+        tf_function_names = _tf_function_names(project, self._wrapped_names)
+        # `model.predict(x)` on a model rebuilt in the loop (TFF402) is worth a parse too, but
+        # only on a name the loop binds (or when a project tf.function or maker has that name).
+        interesting = _with_import_aliases(project, tf_function_names | KERAS_INFERENCE_METHODS)
+        inference_only = KERAS_INFERENCE_METHODS - tf_function_names
 
         def worth_parsing(loop) -> bool:
             if loop.calls_a_call:
@@ -171,11 +172,7 @@ class LoopCalls:
             if not wanted:
                 continue
             chunks = sorted({module.chunk_of_line(number) for name in wanted for number in lines_by_name[name]})
-            # A chunk with pieces is one class: its body is not a block of calls here, its methods are.
-            top_level = [
-                statement for index in chunks if not module.chunks[index].pieces
-                for statement in module.chunk_statements(index)
-            ]
+            top_level = [statement for index in chunks for statement in module.top_level_code(index)]
             scopes: list[tuple[FunctionInfo | None, object]] = [(None, top_level)]
             scopes += [
                 (function, function.node.body) for function in module.functions.values()
@@ -355,8 +352,8 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
     return table
 
 
-def _names_worth_resolving(project: Project, wrapped_names, seeds=KERAS_INFERENCE_METHODS) -> frozenset[str]:
-    """Names a call in a loop must use (its last part) to reach what the loop-call rules look at.
+def _tf_function_names(project: Project, wrapped_names) -> frozenset[str]:
+    """Names a call in a loop must use (its last part) to reach a project tf.function.
 
     A first filter from the summaries, so that loops calling none of them are
     never parsed: tf.function-decorated functions, functions that apply
@@ -381,9 +378,14 @@ def _names_worth_resolving(project: Project, wrapped_names, seeds=KERAS_INFERENC
     }
     for module in project.modules.values():
         names.update(wrapped_names(module))
-    names.update(seeds)  # `model.predict(x)` on a model rebuilt in the loop (TFF402)
+    return _with_import_aliases(project, names)
+
+
+def _with_import_aliases(project: Project, names) -> frozenset[str]:
+    """``names`` and every import alias of one: ``from .steps import train as fit_step`` reaches ``train``."""
+    names = set(names)
     changed = True
-    while changed:  # `from .steps import train as fit_step`: `fit_step(...)` reaches `train`
+    while changed:
         changed = False
         for module in project.modules.values():
             for local, qualified in module.imports.aliases.items():
@@ -485,11 +487,7 @@ def _comprehension_loops(project: Project, module: ModuleInfo, interesting: froz
 def untraced_bodies(project: Project, module: ModuleInfo, index: int) -> list[tuple[FunctionInfo | None, object]]:
     """The code of chunk ``index`` that runs eagerly: its top-level statements, or the bodies
     of its functions that are not traced, with the function holding each."""
-    # A chunk with pieces is one class statement: nothing at its top level runs here.
-    bodies: list[tuple[FunctionInfo | None, object]] = [] if module.chunks[index].pieces else [
-        (None, statement) for statement in module.chunk_statements(index)
-        if not isinstance(statement, (cst.FunctionDef, cst.ClassDef))
-    ]
+    bodies: list[tuple[FunctionInfo | None, object]] = [(None, statement) for statement in module.top_level_code(index)]
     bodies += [
         (function, function.node.body) for function in module.functions.values()
         if function.chunk == index and id(function) not in project.traces

@@ -750,13 +750,12 @@ class Project:
             return
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_name))) + r")\s*\(")
         passed: dict[int, list[dict[str, bool]]] = {}
-        definition = ("def ", "async def ", "class ", "@")
         for module in self.modules.values():
             source = module.source
             for index, chunk in enumerate(module.chunks):
                 # A definition's calls are traced (propagation) or not top-level code;
                 # skipping them first keeps the search to a library's few other lines.
-                if source.startswith(definition, chunk.begin) or not pattern.search(source, chunk.begin, chunk.end):
+                if chunk.is_definition or not pattern.search(source, chunk.begin, chunk.end):
                     continue
                 for statement in module.chunk_statements(index):
                     for call in find_all(statement, cst.Call, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
