@@ -90,10 +90,10 @@ def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
     assert loaded() == "LOADED []"  # the second is served from the cache
 
 
-def test_pathspec_is_imported_only_by_a_run_that_has_patterns(tmp_path):
-    """Start-up of a pre-commit run: with no exclude pattern and no
-    `.gitignore`, pathspec is not imported; with a `.gitignore`, it is, and
-    the ignored file is left out."""
+def test_config_and_pattern_libraries_are_imported_only_by_a_run_that_needs_them(tmp_path):
+    """Start-up of a pre-commit run: with no config file, no exclude pattern and no
+    `.gitignore`, neither tomllib, pathspec nor difflib (config typos) is imported;
+    with a `.gitignore` and a pyproject.toml, they are, and both are obeyed."""
     import subprocess
     import sys
 
@@ -106,22 +106,26 @@ def test_pathspec_is_imported_only_by_a_run_that_has_patterns(tmp_path):
         "    runpy.run_module('tflint_fn', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('PATHSPEC', 'pathspec' in sys.modules, file=sys.stderr)\n"
+        "print('LOADED', sorted(m for m in ('pathspec', 'tomllib', 'difflib') if m in sys.modules), file=sys.stderr)\n"
     )
 
     def run():
         shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert "m.py" in shown.stdout, shown.stderr
-        return shown
+        return shown, next(line for line in shown.stderr.splitlines() if line.startswith("LOADED"))
 
-    plain = run()
-    assert "PATHSPEC False" in plain.stderr.splitlines()
-    assert "skipped.py" in plain.stdout
+    plain, loaded = run()
+    assert loaded == "LOADED []"
+    assert "m.py" in plain.stdout and "skipped.py" in plain.stdout
     (tmp_path / ".git").mkdir()  # the repository root: no .gitignore above it is read
     (tmp_path / ".gitignore").write_text("skipped.py\n")
-    ignoring = run()
-    assert "PATHSPEC True" in ignoring.stderr.splitlines()
-    assert "skipped.py" not in ignoring.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nextend-select = ["TFF002"]\n')
+    (tmp_path / "m.py").write_text(BAD + "x = 1  # noqa: TFF101\n")
+    configured, loaded = run()
+    assert loaded == "LOADED ['pathspec', 'tomllib']"
+    assert "skipped.py" not in configured.stdout and "TFF002" in configured.stdout  # both obeyed
+    (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nextend-selekt = ["TFF002"]\n')
+    typo, loaded = run()
+    assert "did you mean `extend-select`" in typo.stderr and "difflib" in loaded
 
 
 def test_a_one_process_run_imports_no_process_pool(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +9,6 @@ from typing import TYPE_CHECKING
 
 from tflint_fn.registry import RULES, lookup
 from tflint_fn.sources.discovery import compile_patterns
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     import pathspec
@@ -140,6 +134,11 @@ def _parse_toml(data: bytes, path: Path) -> dict:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ConfigError(f"{path}: not valid UTF-8 (line {line}); TOML files are UTF-8") from None
+    # Imported here, as difflib below: a run without a config file (or a typo in it) never pays for them.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -175,6 +174,8 @@ def _type_name(value) -> str:
 
 
 def _unknown_key(where: str, key: str, known) -> ConfigError:
+    import difflib
+
     close = difflib.get_close_matches(key, sorted(known), n=1)
     hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(sorted(known))})"
     return ConfigError(f"{where}: unknown key `{key}`{hint}")
