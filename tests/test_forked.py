@@ -94,3 +94,19 @@ def test_an_error_is_the_one_the_one_process_run_raises_first():
 
     with pytest.raises(KeyError, match="side"):
         forked.run_shared(COUNT, square, side_fails, 2)
+
+
+def test_nothing_is_forked_while_another_thread_runs():
+    """A lock another thread holds at the fork would stay held in the child forever."""
+    import threading
+
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait)
+    waiting.start()
+    try:
+        results, side = forked.run_shared(COUNT, square, here, 2)
+    finally:
+        release.set()
+        waiting.join()
+    assert results == [index * index for index in range(COUNT)]
+    assert side == os.getpid()

@@ -37,7 +37,7 @@ def run_shared(
     count: int, task: Callable[[int], Result], side: Callable[[], Side], jobs: int,
 ) -> tuple[list[Result], Side]:
     """``[task(i) for i in range(count)]`` and ``side()``, in ``jobs`` processes when that pays."""
-    if jobs < 2 or count < PARALLEL_FROM or not can_fork():
+    if jobs < 2 or count < PARALLEL_FROM or not can_fork() or _other_threads():
         return _in_order(count, task, side)
     import multiprocessing  # here: a small run never pays its import
 
@@ -81,6 +81,14 @@ def run_shared(
         return results, side_result if side_done else side()
     except Exception:
         return _in_order(count, task, side)
+
+
+def _other_threads() -> bool:
+    """A thread besides this one (the language server's, --dynamic's readers): a lock it
+    holds would stay held in the child forever, so nothing is forked."""
+    import threading
+
+    return threading.active_count() > 1
 
 
 def _in_order(count: int, task, side):
