@@ -735,7 +735,10 @@ def test_readme_recipes_start_the_server_they_name(tmp_path, editor):
         options = settings["glspc.server.initializationOptions"]
         assert settings["glspc.server.languageId"] == ["python"]
     elif editor == "helix":
-        from tflint_fn.config import tomllib
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10: the dependency config.py uses there
+            import tomli as tomllib
 
         config = tomllib.loads(readme_block("toml", "[language-server.tflint-fn]"))
         server = config["language-server"]["tflint-fn"]
