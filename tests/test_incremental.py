@@ -67,6 +67,33 @@ def test_checks_in_forked_processes_give_identical_output(tmp_path, monkeypatch)
         assert [f.to_json() for f in shared.findings] == json.loads(outputs[1].stdout)["findings"]
 
 
+def test_the_modules_imports_pull_in_are_summarised_together(tmp_path, monkeypatch):
+    """Modules that mention no TensorFlow are summarised only because traced code imports
+    them: one wave of imports is one batch (in processes with --jobs), not one each."""
+    from tflint_fn import analysis
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    count = loading.PARALLEL_FROM + 6
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for index in range(count):  # plain Python: no `tensorflow` in the text
+        body = "    print(x)\n" if index % 2 else ""
+        (package / f"helper_{index}.py").write_text(f"def helper_{index}(x):\n{body}    return x + {index}\n")
+    imports = "".join(f"from pkg.helper_{i} import helper_{i}\n" for i in range(count))
+    calls = "".join(f"    x = helper_{i}(x)\n" for i in range(count))
+    (package / "step.py").write_text(f"import tensorflow as tf\n{imports}\n\n@tf.function\ndef step(x):\n{calls}    return x\n")
+    batches = []
+    original = analysis.load_all
+    monkeypatch.setattr(analysis, "load_all", lambda requests, *args: batches.append(len(requests)) or original(requests, *args))
+    result = run(["."], resolve_settings(FileConfig()), tmp_path, jobs=2)
+    assert batches == [1, count + 1]  # step.py, then every helper it imports (and pkg/__init__.py) at once
+    outputs = {jobs: run_cli("--no-cache", "--jobs", str(jobs), "--format", "json", ".", cwd=tmp_path) for jobs in (1, 2)}
+    assert outputs[1].stdout == outputs[2].stdout
+    assert [f.to_json() for f in result.findings] == json.loads(outputs[1].stdout)["findings"] != []
+
+
 def test_an_edit_rebuilds_only_the_edited_files_summary(tmp_path, monkeypatch):
     write_project(tmp_path, 8)
     from tflint_fn.config import FileConfig, resolve_settings

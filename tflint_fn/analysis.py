@@ -63,24 +63,32 @@ def analyze_files(
     prefixes = import_prefixes(files)
     unparsable: set[str] = set()  # reported once, however many modules import them
     while pending:
-        # Summarise the relevant files and every project module they import ...
+        # Summarise the relevant files and every project module they import, a wave of
+        # imports at a time: a wave's new summaries are built together (in processes with --jobs) ...
         while pending:
-            file = pending.pop()
-            if file.module in modules or file.module in unparsable:
-                continue
-            module = summaries.get(file.module) or load_all([_request(file, texts)], store)[file.module]
-            if isinstance(module, ParseFailure):
-                findings.append(_parse_finding(file, module))
-                unparsable.add(file.module)
-                continue
-            _place(module, file, prefixes)
-            modules[file.module] = module
-            for imported in sorted(module.imports.imported_modules):
-                for candidate in _module_prefixes(imported):
-                    if candidate in by_module and candidate not in modules:
-                        imported_text = texts[by_module[candidate].path]
-                        if isinstance(imported_text, str) and not skips_file(imported_text):
-                            pending.append(by_module[candidate])
+            wave, pending = pending, []
+            new = {
+                file.module: file for file in wave
+                if file.module not in summaries and file.module not in modules and file.module not in unparsable
+            }
+            if new:
+                summaries.update(load_all([_request(file, texts) for file in new.values()], store, jobs))
+            for file in wave:
+                if file.module in modules or file.module in unparsable:
+                    continue
+                module = summaries[file.module]
+                if isinstance(module, ParseFailure):
+                    findings.append(_parse_finding(file, module))
+                    unparsable.add(file.module)
+                    continue
+                _place(module, file, prefixes)
+                modules[file.module] = module
+                for imported in sorted(module.imports.imported_modules):
+                    for candidate in _module_prefixes(imported):
+                        if candidate in by_module and candidate not in modules:
+                            imported_text = texts[by_module[candidate].path]
+                            if isinstance(imported_text, str) and not skips_file(imported_text):
+                                pending.append(by_module[candidate])
         # ... and the other files that import one of them (a subclass of a project layer).
         remaining = []
         for file in others:
