@@ -505,3 +505,34 @@ def test_top_level_code_leaves_out_definitions_without_parsing_them(monkeypatch)
         ["SimpleStatementLine"], ["SimpleStatementLine"], ["If"],
     ]
     assert len(parsed) == 3
+
+
+def test_call_attributes_come_from_the_summary_and_spare_the_methods_a_parse(tmp_path, monkeypatch):
+    """`self.X = call(...)` anywhere in a class's methods (blocks, chained targets) is in
+    the summary; a loop's `self.helper(i)` on a class that assigns no `helper` that way
+    does not parse the class's methods to look for `self.helper = tf.function(...)`."""
+    module = summary_of(
+        "import tensorflow as tf\n"
+        "class Trainer:\n"
+        "    def __init__(self, eager):\n"
+        "        if not eager:\n"
+        "            self.step = self.fast = tf.function(self._step)\n"
+        "        self.history = []\n"
+        "        self.size: int = compute()\n"
+        "    def _step(self, x):\n"
+        "        return x\n"
+    )
+    assert module.classes["Trainer"].call_attributes == {"step", "fast", "size"}
+    (tmp_path / "trainer.py").write_text(
+        "import tensorflow as tf\n\n"
+        "def double(x):\n    return x * 2\n\n"
+        "callback = tf.function(double)\n\n"  # `callback` is a name worth reading a loop for
+        "class Trainer:\n"
+        "    def __init__(self, callback):\n        self.callback = callback\n\n"
+        "    def unrelated(self, x):\n        return x\n\n"
+        "    def run(self):\n        for i in range(3):\n            self.callback(i)\n"
+    )
+    parsed = _chunk_parses(monkeypatch)
+    engine.run([str(tmp_path)], _settings(), tmp_path)
+    assert any("def run" in text for text in parsed)  # the loop's method is read
+    assert not any("def unrelated" in text or "def __init__" in text for text in parsed)

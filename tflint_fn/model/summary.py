@@ -172,6 +172,8 @@ class ClassInfo:
     ordinal: int = -1
     # `self.X` / `cls.X` assigned a list, dict or set anywhere inside the class (not its bases)
     container_attributes: frozenset[str] = frozenset()
+    # `self.X` / `cls.X` assigned a call's result (`self.step = tf.function(...)`), likewise
+    call_attributes: frozenset[str] = frozenset()
 
     @property
     def node(self) -> cst.ClassDef:
@@ -644,12 +646,17 @@ class _StatementPass:
                 if isinstance(statement, ast.ClassDef):
                     module.chunks[chunk].pieces = _pieces(statement, chunk, self.ordinals, self.nodes, starts, len(module.source))
         containers: dict[int, set[str]] = {}
+        calls: dict[int, set[str]] = {}
         for classes, attribute, value in self.attribute_values:
             if is_ast_python_container(value, module.imports):
                 for class_info in classes:
                     containers.setdefault(id(class_info), set()).add(attribute)
+            if isinstance(value, ast.Call):
+                for class_info in classes:
+                    calls.setdefault(id(class_info), set()).add(attribute)
         for class_info in (*module.classes.values(), *module.superseded_classes):
             class_info.container_attributes = frozenset(containers.get(id(class_info), ()))
+            class_info.call_attributes = frozenset(calls.get(id(class_info), ()))
         source = module.source
         for statement, chunk in zip(self.tree.body, self.owners):
             begin, end = module.chunks[chunk].begin, module.chunks[chunk].end

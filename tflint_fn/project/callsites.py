@@ -309,11 +309,13 @@ class LoopCalls:
         if "function" not in module.source:
             return None
         key = f"{module.name}.{class_qualname}"
+        class_info = self.project.class_(key)
+        if class_info is None or attribute not in class_info.call_attributes:
+            return None  # the summary's filter: no `self.attribute = call(...)` to parse the methods for
         table = self._attributes.get(key)
         if table is None:
             table = self._attributes[key] = {}
-            class_info = self.project.class_(key)
-            for method in class_info.methods.values() if class_info is not None else ():
+            for method in class_info.methods.values():
                 if not isinstance(method.node, cst.FunctionDef):
                     continue
                 for assign in find_all(method.node.body, cst.Assign, skip=flow.NESTED_SCOPES):
