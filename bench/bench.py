@@ -169,17 +169,21 @@ def write_bytecode() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
-def import_floor(runs: int) -> float:
-    """CPU seconds of a process that starts Python and imports LibCST, nothing else."""
-    return statistics.median(timed([sys.executable, "-c", "import libcst"], Path.cwd())[0] for _ in range(max(runs, 5)))
+FLOOR = [sys.executable, "-c", "import libcst"]  # starting Python and importing LibCST, nothing else
 
 
-def precommit_sized(root: Path, runs: int) -> tuple[float, float, int]:
+def precommit_sized(root: Path, runs: int) -> tuple[float, float, int, float]:
+    """CPU and wall seconds of a run on 20 files, and of the floor (``FLOOR``), alternated in
+    each round (the machine's speed drifts between blocks of runs): medians, and the lines."""
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))[:20]
     command = [sys.executable, "-m", "tflint_fn", "--no-cache", "--no-project-context", *files]
     lines = sum((root / f).read_bytes().count(b"\n") for f in files)
-    samples = [timed(command, root) for _ in range(max(runs, 5))]
-    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples), lines
+    samples, floors = [], []
+    for _ in range(max(runs, 9)):
+        samples.append(timed(command, root))
+        floors.append(timed(FLOOR, root)[0])
+    return (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples), lines,
+            statistics.median(floors))
 
 
 def main() -> None:
@@ -203,8 +207,7 @@ def main() -> None:
     rows = [measure(p, fetch(p, args.cache), args.runs, fixit, ruff, args.jobs) for p in args.packages]
     first = fetch(args.packages[0], args.cache)
     memory = memory_by_size(first)
-    small_cpu, small_wall, small_lines = precommit_sized(first, args.runs)
-    floor = import_floor(args.runs)
+    small_cpu, small_wall, small_lines, floor = precommit_sized(first, args.runs)
 
     print(f"CPU seconds (user + system), medians of {args.runs} alternated rounds; wall in brackets")
     for row in rows:
