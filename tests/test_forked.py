@@ -10,7 +10,6 @@ from tflint_fn.checks import forked
 pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="no fork without exec here")
 
 COUNT = forked.PARALLEL_FROM + 36
-PARENT = os.getpid()
 
 
 def square(index):
