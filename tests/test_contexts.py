@@ -4,11 +4,17 @@ Each function under test prints; a function is traced exactly when its
 ``print`` is reported (TFF101), so the probe is the real pipeline.
 """
 
+import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import lint_paths
+from tflint_fn.function.tensors import MAYBE_TENSOR
+from tflint_fn.model.names import ImportTable
+from tflint_fn.model.summary import ModuleInfo, summarize
+from tflint_fn.project.traces import Project, Trace
 
 
 def traced(findings) -> set[str]:
@@ -500,3 +506,24 @@ def test_map_fn_callbacks_are_converted_even_from_unconverted_code(lint):
         """
     )
     assert lint(source) == []
+
+
+def _traces_of(source: str) -> dict[str, Trace]:
+    module = ModuleInfo(Path("/x/m.py"), "m.py", "m", False, source, ImportTable("m", False))
+    summarize(module, ast.parse(source))
+    project = Project([module])
+    return {trace.function.qualname: trace for trace in project.trace_all().values()}
+
+
+def test_a_trace_queued_again_before_its_walk_is_walked_once():
+    # step's walk queues helper for `helper(1)`, then again for `helper(x)` (a wider
+    # parameter): the one waiting walk reads the joined parameters, so a second is work for nothing.
+    traces = _traces_of(
+        "import tensorflow as tf\n\n"
+        "def helper(value):\n    return value\n\n"
+        "@tf.function\ndef step(x):\n    helper(1)\n    return helper(x)\n"
+    )
+    assert traces["helper"].params == {"value": MAYBE_TENSOR}
+    assert traces["helper"].walks == 1
+    # step is walked again once helper's return taint is known.
+    assert traces["step"].walks == 2

@@ -699,7 +699,7 @@ class Project:
     # --- propagation -----------------------------------------------------------
 
     def trace_all(self) -> dict[int, Trace]:
-        queue: deque[Trace] = deque()
+        queue = _WalkQueue()
         for root in self.find_roots():
             key = id(root.function)
             if key in self.traces or self.runs_eagerly(root.function):
@@ -816,7 +816,7 @@ class Project:
             return PYTHON
         return trace.return_taint
 
-    def _propagate(self, caller: Trace, call: CallSite, callee: FunctionInfo, queue: deque) -> None:
+    def _propagate(self, caller: Trace, call: CallSite, callee: FunctionInfo, queue: _WalkQueue) -> None:
         if self.runs_eagerly(callee):
             return  # a tf.py_function body: called from the graph, run eagerly
         params = _bind_arguments(callee, call)
@@ -846,6 +846,35 @@ class Project:
         existing.autograph = existing.autograph or autograph
         if changed:
             queue.append(existing)
+
+
+class _WalkQueue:
+    """The traces waiting for a walk, first in first out, each at most once.
+
+    A trace queued again before its walk is not queued twice: that walk reads
+    its parameters and its callees' return taints when it runs, so it already
+    sees what the second request was for. A change after the walk queues it anew.
+    """
+
+    def __init__(self) -> None:
+        self._traces: deque[Trace] = deque()
+        self._waiting: set[int] = set()
+
+    def append(self, trace: Trace) -> None:
+        if id(trace) not in self._waiting:
+            self._waiting.add(id(trace))
+            self._traces.append(trace)
+
+    def popleft(self) -> Trace:
+        trace = self._traces.popleft()
+        self._waiting.discard(id(trace))
+        return trace
+
+    def __bool__(self) -> bool:
+        return bool(self._traces)
+
+    def __iter__(self):
+        return iter(self._traces)
 
 
 def _collect_attribute_loads(node: ast.AST, attribute: str, module: ModuleInfo, scopes: list[str], found: list) -> None:
