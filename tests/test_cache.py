@@ -71,14 +71,11 @@ def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
 
     (tmp_path / "m.py").write_text(BAD)
     probe = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules if m == 'libcst' or m.startswith(('tflint_fn.analysis', "
+        "'tflint_fn.checks', 'tflint_fn.model', 'tflint_fn.fixes.edits', 'tflint_fn.fixes.units'))), file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '.']\n"
-        "try:\n"
-        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('LOADED', sorted(m for m in sys.modules if m == 'libcst' or m.startswith(('tflint_fn.analysis', "
-        "'tflint_fn.checks', 'tflint_fn.model', 'tflint_fn.fixes.edits', 'tflint_fn.fixes.units'))), file=sys.stderr)\n"
+        "runpy.run_module('tflint_fn', run_name='__main__')\n"
     )
 
     def loaded():
@@ -100,13 +97,10 @@ def test_config_and_pattern_libraries_are_imported_only_by_a_run_that_needs_them
     (tmp_path / "m.py").write_text(BAD)
     (tmp_path / "skipped.py").write_text(BAD)
     probe = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in ('pathspec', 'tomllib', 'difflib') if m in sys.modules), file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '--no-cache', '.']\n"
-        "try:\n"
-        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('LOADED', sorted(m for m in ('pathspec', 'tomllib', 'difflib') if m in sys.modules), file=sys.stderr)\n"
+        "runpy.run_module('tflint_fn', run_name='__main__')\n"
     )
 
     def run():
@@ -136,14 +130,11 @@ def test_a_one_process_run_imports_no_process_pool(tmp_path):
 
     (tmp_path / "m.py").write_text(BAD)
     probe = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules if m.startswith(('multiprocessing', 'concurrent.futures'))), "
+        "file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '--no-cache', 'm.py']\n"
-        "try:\n"
-        "    runpy.run_module('tflint_fn', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('LOADED', sorted(m for m in sys.modules if m.startswith(('multiprocessing', 'concurrent.futures'))), "
-        "file=sys.stderr)\n"
+        "runpy.run_module('tflint_fn', run_name='__main__')\n"
     )
     shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert "TFF101" in shown.stdout, shown.stderr

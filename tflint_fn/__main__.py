@@ -1,3 +1,3 @@
-from tflint_fn.cli import main
+from tflint_fn.cli import entry
 
-main()
+entry()

@@ -354,3 +354,43 @@ def main() -> None:
         click.echo(f"tflint-fn: internal error: {type(error).__name__}: {error}", err=True)
         click.echo("Please report this with the file that caused it.", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def entry() -> None:
+    """The console script and ``python -m tflint_fn``: ``main``, then an exit without teardown."""
+    try:
+        main()
+    except SystemExit as exit_:
+        exit_without_teardown(exit_.code)
+    exit_without_teardown(0)
+
+
+def exit_without_teardown(code: int | str | None) -> None:
+    """Exit as Python would, but without freeing every module and object one by one.
+
+    Tearing a run down (its modules, summaries and trees) costs as much as a
+    tenth of a cold run: 0.9 of 8 CPU seconds on tf-models-official, 0.03 of a
+    pre-commit-sized run. The operating system takes the memory back at once.
+    What an exit must still do is done: the ``atexit`` handlers run and the
+    output streams are flushed. While another thread runs, Python's own exit
+    (which waits for it) is kept.
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = EXIT_CLEAN
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()  # what Python's own exit runs (no public name does it)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or stream
+            status = 120  # Python's status when it cannot flush at exit
+    os._exit(status)
