@@ -166,6 +166,18 @@ def test_the_command_exits_without_teardown_but_runs_atexit_handlers_and_flushes
     assert "ATEXIT" in usual.stderr.splitlines() and "TORN-DOWN" in usual.stderr.splitlines()
 
 
+def test_a_profiled_run_still_writes_its_profile(project):
+    """`python -m cProfile -o F -m tflint_fn` writes F after the run returns: no quick exit then."""
+    import subprocess
+    import sys
+
+    profile = project / "run.prof"
+    result = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "tflint_fn", "bad.py"],
+                            cwd=project, capture_output=True, text=True, timeout=300, check=False)
+    assert "TFF101" in result.stdout, result.stderr  # (cProfile ends with 0 whatever the run's code)
+    assert profile.stat().st_size > 0
+
+
 def test_the_console_script_is_the_entry_that_skips_teardown():
     import tomllib
 

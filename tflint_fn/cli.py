@@ -372,13 +372,14 @@ def exit_without_teardown(code: int | str | None) -> None:
     tenth of a cold run: 0.9 of 8 CPU seconds on tf-models-official, 0.03 of a
     pre-commit-sized run. The operating system takes the memory back at once.
     What an exit must still do is done: the ``atexit`` handlers run and the
-    output streams are flushed. While another thread runs, Python's own exit
-    (which waits for it) is kept.
+    output streams are flushed. While another thread runs (Python's exit waits
+    for it), or a profiler or tracer is set (``python -m cProfile`` writes its
+    output after the run returns), Python's own exit is kept.
     """
     import atexit
     import threading
 
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     if code is None:
         status = EXIT_CLEAN
