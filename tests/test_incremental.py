@@ -167,3 +167,39 @@ def test_the_analysis_runs_no_full_collection_and_restores_the_collector(tmp_pat
     assert len(result.findings) == 20
     assert full == []
     assert gc.get_threshold() == before
+
+
+def test_the_project_checks_in_two_parts_give_the_one_part_findings(tmp_path, monkeypatch):
+    """The project checks run over two parts of the modules (in parallel with --jobs). A
+    report about a function (TFF402: it creates a tf.function and calls it, and loops in
+    both parts call it) comes once, as from one part; call-site reports come from each."""
+    from tflint_fn.checks import run as run_checks
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    (tmp_path / "maker.py").write_text(
+        "import tensorflow as tf\n\n\ndef make_and_call(x):\n    double = tf.function(lambda v: v * 2)\n    return double(x)\n"
+    )
+    for name in ("a_loops", "z_loops"):
+        (tmp_path / f"{name}.py").write_text(
+            "import tensorflow as tf\nfrom maker import make_and_call\n\n\n@tf.function\ndef step(x):\n    return x + 1\n\n\n"
+            "def train(xs):\n    for epoch in range(3):\n        step(epoch)\n        make_and_call(xs)\n"
+        )
+    (tmp_path / "a_loops.py").write_text(
+        (tmp_path / "a_loops.py").read_text()
+        + "\n\n@tf.function(input_signature=[tf.TensorSpec([None]), tf.TensorSpec([None])])\ndef one(x):\n    return x\n"
+    )
+    made, by_part = [], []
+    split, checked = run_checks._project_parts, run_checks._project_findings
+    monkeypatch.setattr(run_checks, "_project_parts", lambda project: made.append(split(project)) or made[-1])
+    monkeypatch.setattr(run_checks, "_project_findings", lambda *args: by_part.append(checked(*args)) or by_part[-1])
+    parted = run(["."], resolve_settings(FileConfig()), tmp_path).findings
+    assert [[module.name for module in part] for part in made[0]] == [["a_loops"], ["maker", "z_loops"]]
+    # A tf.function's own report (TFF403) comes from the part that holds it, not from both.
+    assert [[f.code for f in found].count("TFF403") for found in by_part] in ([1, 0], [0, 1])
+    monkeypatch.setattr(run_checks, "_project_parts", lambda project: [list(project.modules.values())])
+    whole = run(["."], resolve_settings(FileConfig()), tmp_path).findings
+    assert [f.to_json() for f in parted] == [f.to_json() for f in whole]
+    assert [(f.path, f.code) for f in whole].count(("maker.py", "TFF402")) == 1
+    assert {f.path for f in whole if f.code == "TFF401"} == {"a_loops.py", "z_loops.py"}
+    assert [(f.path, f.code) for f in whole].count(("a_loops.py", "TFF403")) == 1

@@ -189,7 +189,13 @@ class SiteReport:
 
 
 class ProjectCheck:
-    """A check run once over the whole project rather than inside traced code."""
+    """A check of the project's untraced code (loops calling tf.functions) and its tf.functions.
+
+    It runs once per part of the project: ``loop_calls`` (project/callsites.py)
+    covers the modules in ``loop_calls.modules``, and the check reports only on
+    code in them (the parts run in parallel with ``--jobs``; together they are
+    the whole project).
+    """
 
     code: ClassVar[str]  # its RuleInfo in registry.py gives the rest
     name: ClassVar[str]

@@ -3,8 +3,8 @@
 The children inherit the whole analysis by fork: summaries, parsed trees and
 traces. Only their results cross back, pickled. The tasks are numbered and
 every process takes the next free number, so a long function does not leave
-the others idle. The first child starts with the one side task (the project
-checks). Whatever happens, the result is the one-process result:
+the others idle. The first child starts with the one side task (a part of
+the project checks). Whatever happens, the result is the one-process result:
 
 - a child that fails (killed, an exception, a result that does not pickle)
   has its work done again here;

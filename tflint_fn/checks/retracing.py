@@ -543,7 +543,7 @@ class InputSignatureMismatch(ProjectCheck):
     code = "TFF403"
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
-        for trace in _tf_function_roots(project):
+        for trace in _tf_function_roots(project, loop_calls):
             options = trace.options
             if options.input_signature is None or options.signature_node is None:
                 continue
@@ -584,7 +584,7 @@ class MutatedDefaultArgument(ProjectCheck):
     code = "TFF404"
 
     def check_project(self, project: Project, loop_calls: LoopCalls) -> Iterator[SiteReport]:
-        for trace in _tf_function_roots(project):
+        for trace in _tf_function_roots(project, loop_calls):
             function = trace.function
             if not isinstance(function.node, cst.FunctionDef):
                 continue
@@ -654,7 +654,10 @@ def _subscript_of(target: cst.BaseExpression, name: str) -> bool:
     return isinstance(target, cst.Subscript) and dotted_name(target.value) == name
 
 
-def _tf_function_roots(project: Project) -> Iterator[Trace]:
+def _tf_function_roots(project: Project, loop_calls: LoopCalls) -> Iterator[Trace]:
+    """The tf.functions defined in the modules of this part of the project."""
+    modules = {id(module) for module in loop_calls.modules}
     for trace in project.traces.values():
-        if trace.parent is None and trace.kind == "tf.function" and trace.options is not None:
+        if trace.parent is None and trace.kind == "tf.function" and trace.options is not None \
+                and id(trace.function.module) in modules:
             yield trace

@@ -16,7 +16,7 @@ from tflint_fn.findings import (
     TraceContext,
 )
 from tflint_fn.model.summary import FunctionInfo, ModuleInfo
-from tflint_fn.project.callsites import LoopCalls
+from tflint_fn.project.callsites import LoopCalls, tf_function_names
 from tflint_fn.project.traces import Project, Trace
 
 # Rules reported once per function and message (a global read in many places).
@@ -98,26 +98,64 @@ def analyze(
         for node_type in check.node_types:
             by_type[node_type].append(check)
     traces = list(project.traces.values())
-    per_trace, site_findings = run_shared(
-        len(traces),
-        lambda index: _trace_findings(project, traces[index], by_type, positions),
-        lambda: _project_findings(project, project_checks, positions),
-        jobs,
-    )
-    findings = _one_finding_per_cause([finding for found in per_trace for finding in found])
-    return findings + site_findings
+    # The project checks run in two parts, the first as the side task (a child starts
+    # with it), the second as the first task: each is as long as many traced functions.
+    parts = _project_parts(project) if project_checks else []
+    names = tf_function_names(project) if parts else frozenset()
+    later = parts[1:]
+
+    def task(index: int) -> list[Finding]:
+        if index < len(later):
+            return _project_findings(project, project_checks, positions, LoopCalls(project, later[index], names))
+        return _trace_findings(project, traces[index - len(later)], by_type, positions)
+
+    def side() -> list[Finding]:
+        return _project_findings(project, project_checks, positions, LoopCalls(project, parts[0], names)) if parts else []
+
+    results, first_part = run_shared(len(later) + len(traces), task, side, jobs)
+    findings = _one_finding_per_cause([finding for found in results[len(later):] for finding in found])
+    site_findings = [*first_part, *(finding for found in results[: len(later)] for finding in found)]
+    # A report about a function rather than a call site (TFF402's function that applies
+    # tf.function, called in loops) comes once from each part that has such a loop: keep the first.
+    return findings + _without_repeats(site_findings)
 
 
-def _project_findings(project: Project, project_checks: list[ProjectCheck], positions: Positions) -> list[Finding]:
+def _project_parts(project: Project) -> list[list[ModuleInfo]]:
+    """The modules, in order, cut in two parts with about the same loop code to parse."""
+    modules = list(project.modules.values())
+    weights = [_loop_code(module) for module in modules]
+    half, total = 0, sum(weights)
+    for index, weight in enumerate(weights):
+        half += weight
+        if 2 * half >= total:
+            cut = index + 1
+            return [modules[:cut], modules[cut:]] if 0 < cut < len(modules) else [modules]
+    return [modules]
+
+
+def _loop_code(module: ModuleInfo) -> int:
+    """How much text LibCST may parse for the module's loops: the top-level statements holding them."""
+    return sum(module.chunks[index].end - module.chunks[index].begin for index in {loop.chunk for loop in module.loops})
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding not in kept:
+            kept.append(finding)
+    return kept
+
+
+def _project_findings(
+    project: Project, project_checks: list[ProjectCheck], positions: Positions, loop_calls: LoopCalls,
+) -> list[Finding]:
     findings: list[Finding] = []
-    if project_checks:
-        loop_calls = LoopCalls(project)
-        for check in project_checks:
-            for report in check.check_project(project, loop_calls):
-                try:
-                    findings.append(_site_finding(check, report, positions))
-                except RecursionError:
-                    continue  # a module too deeply nested for position metadata
+    for check in project_checks:
+        for report in check.check_project(project, loop_calls):
+            try:
+                findings.append(_site_finding(check, report, positions))
+            except RecursionError:
+                continue  # a module too deeply nested for position metadata
     return findings
 
 

@@ -59,17 +59,23 @@ class LoopCall:
 
 
 class LoopCalls:
-    """Every call in a Python loop of untraced project code, resolved once per run."""
+    """Every call in a Python loop of untraced project code, resolved once per run.
 
-    def __init__(self, project: Project) -> None:
+    ``modules`` (all, by default) are the modules whose code is looked at: the
+    project checks run over parts of the project, in parallel with ``--jobs``.
+    ``names`` is ``tf_function_names(project)``, when the caller has it already.
+    """
+
+    def __init__(self, project: Project, modules: list[ModuleInfo] | None = None, names: frozenset[str] | None = None) -> None:
         self.project = project
+        self.modules = list(project.modules.values()) if modules is None else modules
         self.calls: list[LoopCall] = []
         self._attributes: dict[str, dict[str, tuple[FunctionInfo, cst.Call]]] = {}
         self._assignments: dict[int, dict[str, list[cst.BaseExpression]]] = {}
         self._wrapped: dict[int, set[str]] = {}
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
-        tf_function_names = _tf_function_names(project, self._wrapped_names)
+        tf_function_names = _tf_function_names(project, self._wrapped_names) if names is None else names
         # `model.predict(x)` on a model rebuilt in the loop (TFF402) is worth a parse too, but
         # only on a name the loop binds (or when a project tf.function or maker has that name).
         interesting = _with_import_aliases(project, tf_function_names | KERAS_INFERENCE_METHODS)
@@ -81,7 +87,7 @@ class LoopCalls:
             hits = loop.called_names & interesting
             return bool(hits - inference_only) or (bool(hits) and loop.infers_on_a_rebound_name)
 
-        for module in project.modules.values():
+        for module in self.modules:
             by_call: dict[int, LoopCall] = {}
             wanted = [
                 loop for loop in module.loops
@@ -118,7 +124,7 @@ class LoopCalls:
         project = self.project
         names = {t.function.name for t in project.traces.values() if t.kind == "tf.function"}
         found = []
-        for module in project.modules.values():
+        for module in self.modules:
             if "map(" not in module.source:
                 continue  # the regex scans every position: a substring test first
             wanted = names & set(_MAPPED_NAME.findall(module.source))
@@ -146,7 +152,7 @@ class LoopCalls:
         project = self.project
         names = {t.function.name for t in project.traces.values() if t.kind == "tf.function"}
         groups_found: list[list[LoopCall]] = []
-        for module in project.modules.values():
+        for module in self.modules:
             # A cheap first filter on the text: three statement lines calling one name with a
             # literal argument; then only the chunks (top-level statements) holding them are parsed.
             source = module.source
@@ -288,8 +294,7 @@ class LoopCalls:
         """Names the module's text assigns a ``...function(...)`` call to: a cheap first filter."""
         names = self._wrapped.get(id(module))
         if names is None:
-            found = _ASSIGNED_FUNCTION_CALL.findall(module.source) if "function(" in module.source else ()
-            names = self._wrapped[id(module)] = set(found)
+            names = self._wrapped[id(module)] = _assigned_function_names(module)
         return names
 
     def _assigned_tf_function(self, module: ModuleInfo, scope: FunctionInfo | None, name: str):
@@ -352,6 +357,15 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
                 for name, value in unconditional_assignments(branch, frozenset(tested)).items():
                     table.setdefault(name, value)
     return table
+
+
+def tf_function_names(project: Project) -> frozenset[str]:
+    """What ``LoopCalls`` computes first, for the whole project: computed once, its parts share it."""
+    return _tf_function_names(project, _assigned_function_names)
+
+
+def _assigned_function_names(module: ModuleInfo) -> set[str]:
+    return set(_ASSIGNED_FUNCTION_CALL.findall(module.source)) if "function(" in module.source else set()
 
 
 def _tf_function_names(project: Project, wrapped_names) -> frozenset[str]:
