@@ -3,6 +3,7 @@
 import json
 
 from tests.conftest import run_cli
+from tflint_fn.cache import CACHE_DIR_NAME
 
 BAD = "import tensorflow as tf\n\n@tf.function\ndef step(x):\n    print(x)\n    return x\n"
 
@@ -120,6 +121,33 @@ def test_config_and_pattern_libraries_are_imported_only_by_a_run_that_needs_them
     (tmp_path / "pyproject.toml").write_text('[tool.tflint-fn]\nextend-selekt = ["TFF002"]\n')
     typo, loaded = run()
     assert "did you mean `extend-select`" in typo.stderr and "difflib" in loaded
+
+
+def test_the_libraries_that_write_the_cache_are_imported_only_by_a_run_that_writes_it(tmp_path):
+    """A pre-commit run (`--no-cache`) imports neither tempfile nor shutil; a run that
+    writes the cache imports tempfile (its atomic writes), and its entries are there."""
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text(BAD)
+
+    def loaded(*flags):
+        probe = (
+            "import atexit, runpy, sys\n"
+            "atexit.register(lambda: print('LOADED', sorted(m for m in ('shutil', 'tempfile') if m in sys.modules), "
+            "file=sys.stderr))\n"
+            f"sys.argv = ['tflint-fn', *{list(flags)!r}, 'm.py']\n"
+            "runpy.run_module('tflint_fn', run_name='__main__')\n"
+        )
+        shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                               check=False)
+        assert "TFF101" in shown.stdout, shown.stderr
+        return next(line for line in shown.stderr.splitlines() if line.startswith("LOADED"))
+
+    assert loaded("--no-cache") == "LOADED []"
+    assert not (tmp_path / CACHE_DIR_NAME).exists()
+    assert "tempfile" in loaded()
+    assert list((tmp_path / CACHE_DIR_NAME).glob("results/*.json"))
 
 
 def test_a_one_process_run_imports_no_process_pool(tmp_path):

@@ -21,9 +21,7 @@ import json
 import os
 import pickle
 import re
-import shutil
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -270,6 +268,8 @@ def _write_atomically(path: Path, text: str | bytes) -> None:
     Whatever stops the write (an error, a full disk, Ctrl-C), the temporary
     file is removed and ``path`` is either untouched or complete.
     """
+    import tempfile  # here: a run that writes no cache (pre-commit's --no-cache) never pays its import
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY_PREFIX, suffix=".tmp")
     try:
         if isinstance(text, bytes):
@@ -304,6 +304,8 @@ def clean(root: Path) -> str | None:
             os.rmdir(directory)
             return f"removed {directory}"
         raise CacheRefused(f"{directory} was not created by tflint-fn (no {_TAG_NAME} of its own): not removing it")
+    import shutil
+
     # rmtree removes links inside as links, never what they point to.
     shutil.rmtree(directory)
     return f"removed {directory}"

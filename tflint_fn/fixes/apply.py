@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +183,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     target = Path(os.path.realpath(path))
     mode = stat.S_IMODE(os.stat(target).st_mode)
+    import tempfile  # here: a run that writes no file never pays its import
+
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tflint-fn.tmp", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as stream:
