@@ -73,7 +73,8 @@ def test_a_run_served_from_the_cache_loads_no_libcst(tmp_path):
     (tmp_path / "m.py").write_text(BAD)
     probe = (
         "import atexit, runpy, sys\n"
-        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules if m == 'libcst' or m.startswith(('tflint_fn.analysis', "
+        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules "
+        "if m == 'libcst' or m.startswith(('tflint_fn.analysis', "
         "'tflint_fn.checks', 'tflint_fn.model', 'tflint_fn.fixes.edits', 'tflint_fn.fixes.units'))), file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '.']\n"
         "runpy.run_module('tflint_fn', run_name='__main__')\n"
@@ -99,7 +100,8 @@ def test_config_and_pattern_libraries_are_imported_only_by_a_run_that_needs_them
     (tmp_path / "skipped.py").write_text(BAD)
     probe = (
         "import atexit, runpy, sys\n"
-        "atexit.register(lambda: print('LOADED', sorted(m for m in ('pathspec', 'tomllib', 'difflib') if m in sys.modules), file=sys.stderr))\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in ('pathspec', 'tomllib', 'difflib') if m in sys.modules), "
+        "file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '--no-cache', '.']\n"
         "runpy.run_module('tflint_fn', run_name='__main__')\n"
     )
@@ -159,7 +161,8 @@ def test_a_one_process_run_imports_no_process_pool(tmp_path):
     (tmp_path / "m.py").write_text(BAD)
     probe = (
         "import atexit, runpy, sys\n"
-        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules if m.startswith(('multiprocessing', 'concurrent.futures'))), "
+        "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules "
+        "if m.startswith(('multiprocessing', 'concurrent.futures'))), "
         "file=sys.stderr))\n"
         "sys.argv = ['tflint-fn', '--no-cache', 'm.py']\n"
         "runpy.run_module('tflint_fn', run_name='__main__')\n"

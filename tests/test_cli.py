@@ -148,7 +148,8 @@ def _exit_probe(cwd, mode: str):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", _EXIT_PROBE, mode], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-c", _EXIT_PROBE, mode], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          check=False)
 
 
 def test_the_command_exits_without_teardown_but_runs_atexit_handlers_and_flushes(project):

@@ -203,3 +203,17 @@ def test_the_project_checks_in_two_parts_give_the_one_part_findings(tmp_path, mo
     assert [(f.path, f.code) for f in whole].count(("maker.py", "TFF402")) == 1
     assert {f.path for f in whole if f.code == "TFF401"} == {"a_loops.py", "z_loops.py"}
     assert [(f.path, f.code) for f in whole].count(("a_loops.py", "TFF403")) == 1
+
+
+def test_a_project_without_loops_is_one_part(tmp_path, monkeypatch):
+    from tflint_fn.checks import run as run_checks
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.py").write_text("import tensorflow as tf\n\n\n@tf.function\ndef step(x):\n    return x + 1\n")
+    made = []
+    split = run_checks._project_parts
+    monkeypatch.setattr(run_checks, "_project_parts", lambda project: made.append(split(project)) or made[-1])
+    run(["."], resolve_settings(FileConfig()), tmp_path)
+    assert [[module.name for module in part] for part in made[0]] == [["a", "b"]]

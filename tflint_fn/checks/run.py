@@ -125,6 +125,8 @@ def _project_parts(project: Project) -> list[list[ModuleInfo]]:
     modules = list(project.modules.values())
     weights = [_loop_code(module) for module in modules]
     half, total = 0, sum(weights)
+    if not total:
+        return [modules]
     for index, weight in enumerate(weights):
         half += weight
         if 2 * half >= total:

@@ -66,7 +66,9 @@ class LoopCalls:
     ``names`` is ``tf_function_names(project)``, when the caller has it already.
     """
 
-    def __init__(self, project: Project, modules: list[ModuleInfo] | None = None, names: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, project: Project, modules: list[ModuleInfo] | None = None, names: frozenset[str] | None = None,
+    ) -> None:
         self.project = project
         self.modules = list(project.modules.values()) if modules is None else modules
         self.calls: list[LoopCall] = []
