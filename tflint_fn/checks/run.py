@@ -141,11 +141,7 @@ def _loop_code(module: ModuleInfo) -> int:
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
-    kept: list[Finding] = []
-    for finding in findings:
-        if finding not in kept:
-            kept.append(finding)
-    return kept
+    return list(dict.fromkeys(findings))  # in order; a Finding has no fix yet, so it hashes
 
 
 def _project_findings(
