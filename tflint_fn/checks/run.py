@@ -16,7 +16,7 @@ from tflint_fn.findings import (
     TraceContext,
 )
 from tflint_fn.model.summary import FunctionInfo, ModuleInfo
-from tflint_fn.project.callsites import LoopCalls, tf_function_names
+from tflint_fn.project.callsites import LoopCalls, loop_names
 from tflint_fn.project.traces import Project, Trace
 
 # Rules reported once per function and message (a global read in many places).
@@ -101,7 +101,7 @@ def analyze(
     # The project checks run in two parts, the first as the side task (a child starts
     # with it), the second as the first task: each is as long as many traced functions.
     parts = _project_parts(project) if project_checks else []
-    names = tf_function_names(project) if parts else frozenset()
+    names = loop_names(project) if parts else None
     later = parts[1:]
 
     def task(index: int) -> list[Finding]:

@@ -63,21 +63,21 @@ class LoopCalls:
 
     ``modules`` (all, by default) are the modules whose code is looked at: the
     project checks run over parts of the project, in parallel with ``--jobs``.
-    ``names`` is ``tf_function_names(project)``, when the caller has it already.
+    ``names`` is ``loop_names(project)``, computed once for all the parts.
     """
 
     def __init__(
-        self, project: Project, modules: list[ModuleInfo] | None = None, names: frozenset[str] | None = None,
+        self, project: Project, modules: list[ModuleInfo] | None = None, names: LoopNames | None = None,
     ) -> None:
         self.project = project
         self.modules = list(project.modules.values()) if modules is None else modules
         self.calls: list[LoopCall] = []
         self._attributes: dict[str, dict[str, tuple[FunctionInfo, cst.Call]]] = {}
         self._assignments: dict[int, dict[str, list[cst.BaseExpression]]] = {}
-        self._wrapped: dict[int, set[str]] = {}
+        self._names = loop_names(project) if names is None else names
         self._loop_assignments: dict[int, dict[str, cst.BaseExpression]] = {}
         self._varying: dict[int, set[str]] = {}
-        tf_function_names = _tf_function_names(project, self._wrapped_names) if names is None else names
+        tf_function_names = self._names.tf_functions
         # `model.predict(x)` on a model rebuilt in the loop (TFF402) is worth a parse too, but
         # only on a name the loop binds (or when a project tf.function or maker has that name).
         interesting = _with_import_aliases(project, tf_function_names | KERAS_INFERENCE_METHODS)
@@ -294,10 +294,7 @@ class LoopCalls:
 
     def _wrapped_names(self, module: ModuleInfo) -> set[str]:
         """Names the module's text assigns a ``...function(...)`` call to: a cheap first filter."""
-        names = self._wrapped.get(id(module))
-        if names is None:
-            names = self._wrapped[id(module)] = _assigned_function_names(module)
-        return names
+        return self._names.assigned[id(module)]
 
     def _assigned_tf_function(self, module: ModuleInfo, scope: FunctionInfo | None, name: str):
         """``name = tf.function(f, ...)`` in the calling function, or else at module level."""
@@ -361,16 +358,23 @@ def unconditional_assignments(body, guarded: frozenset[str] = frozenset()) -> di
     return table
 
 
-def tf_function_names(project: Project) -> frozenset[str]:
-    """What ``LoopCalls`` computes first, for the whole project: computed once, its parts share it."""
-    return _tf_function_names(project, _assigned_function_names)
+@dataclass(frozen=True)
+class LoopNames:
+    """The loop-call stage's first filters, for the whole project (its parts share them)."""
+
+    tf_functions: frozenset[str]  # what a call must name to reach a project tf.function (_tf_function_names)
+    assigned: dict[int, set[str]]  # by id(module): the names its text assigns a `...function(...)` call to
 
 
-def _assigned_function_names(module: ModuleInfo) -> set[str]:
-    return set(_ASSIGNED_FUNCTION_CALL.findall(module.source)) if "function(" in module.source else set()
+def loop_names(project: Project) -> LoopNames:
+    assigned = {
+        id(module): set(_ASSIGNED_FUNCTION_CALL.findall(module.source)) if "function(" in module.source else set()
+        for module in project.modules.values()
+    }
+    return LoopNames(_tf_function_names(project, assigned), assigned)
 
 
-def _tf_function_names(project: Project, wrapped_names) -> frozenset[str]:
+def _tf_function_names(project: Project, assigned: dict[int, set[str]]) -> frozenset[str]:
     """Names a call in a loop must use (its last part) to reach a project tf.function.
 
     A first filter from the summaries, so that loops calling none of them are
@@ -395,7 +399,7 @@ def _tf_function_names(project: Project, wrapped_names) -> frozenset[str]:
         if tf_decorated(function) or id(function) in makers or any(map(tf_decorated, function.nested.values()))
     }
     for module in project.modules.values():
-        names.update(wrapped_names(module))
+        names.update(assigned[id(module)])
     return _with_import_aliases(project, names)
 
 
