@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).parent.parent / "tflint_fn"
 # The stages in pipeline order; a module may import its own stage and earlier ones.
 STAGES = ["sources", "model", "function", "project", "checks", "reporters"]
 # Beside the stages: the shared contract (findings.py) comes first, the orchestration last.
-FIRST = {"findings", "registry"}
+FIRST = {"findings", "registry", "processes"}
 LAST = {"engine", "analysis", "cli", "__main__", "cache", "config", "dynamic"}
 
 

@@ -23,6 +23,7 @@ from tflint_fn.findings import Finding, Position, Result, Subject
 from tflint_fn.model.loading import Request, build, load_all
 from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.summary import ModuleInfo
+from tflint_fn.project.prefetch import parsing_ahead
 from tflint_fn.project.traces import Project
 from tflint_fn.registry import PARSE_ERROR, RULES, UNUSED_SUPPRESSION
 from tflint_fn.sources.discovery import SourceFile, import_prefixes
@@ -143,12 +144,15 @@ def analyze_files(
 
 def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool, jobs: int = 1):
     project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
-    project.trace_all()
-    checks = [check() for check in ALL_CHECKS if check.code in enabled]
-    project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
-    positions = Positions()  # shared: --dynamic's targets need the same modules' positions
-    found = analyze(project, checks, project_checks, positions, jobs)
-    return found, _targets(project, positions) if collect_targets else []
+    with parsing_ahead(project, jobs) as ahead:
+        project.trace_all(announce=ahead.ask_for if ahead is not None else None)
+        if ahead is not None:
+            ahead.stop()  # the checks run in as many processes as there are jobs; they take the trees it sent
+        checks = [check() for check in ALL_CHECKS if check.code in enabled]
+        project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
+        positions = Positions()  # shared: --dynamic's targets need the same modules' positions
+        found = analyze(project, checks, project_checks, positions, jobs)
+        return found, _targets(project, positions) if collect_targets else []
 
 
 def _place(module: ModuleInfo, file: SourceFile, prefixes) -> None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import sys
 from collections.abc import Callable
 from typing import TypeVar
+
+from tflint_fn.processes import can_fork, other_threads
 
 Result = TypeVar("Result")
 Side = TypeVar("Side")
@@ -28,16 +29,11 @@ Side = TypeVar("Side")
 PARALLEL_FROM = 64
 
 
-def can_fork() -> bool:
-    """POSIX fork without exec; not on macOS, where it is unsafe (Python itself spawns there)."""
-    return hasattr(os, "fork") and sys.platform != "darwin"
-
-
 def run_shared(
     count: int, task: Callable[[int], Result], side: Callable[[], Side], jobs: int,
 ) -> tuple[list[Result], Side]:
     """``[task(i) for i in range(count)]`` and ``side()``, in ``jobs`` processes when that pays."""
-    if jobs < 2 or count < PARALLEL_FROM or not can_fork() or _other_threads():
+    if jobs < 2 or count < PARALLEL_FROM or not can_fork() or other_threads():
         return _in_order(count, task, side)
     import multiprocessing  # here: a small run never pays its import
 
@@ -81,14 +77,6 @@ def run_shared(
         return results, side_result if side_done else side()
     except Exception:
         return _in_order(count, task, side)
-
-
-def _other_threads() -> bool:
-    """A thread besides this one (the language server's, --dynamic's readers): a lock it
-    holds would stay held in the child forever, so nothing is forked."""
-    import threading
-
-    return threading.active_count() > 1
 
 
 def _in_order(count: int, task, side):

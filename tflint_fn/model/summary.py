@@ -234,6 +234,13 @@ class LoopSummary:
     infers_on_a_rebound_name: bool = False
 
 
+# A unit LibCST parses is a chunk (WHOLE_CHUNK) or one of its pieces (its index).
+WHOLE_CHUNK = -1
+# While a forked process parses trees ahead (project/prefetch.py): asked first for each unit,
+# it returns that unit's tree or None (then it is parsed here).
+trees_parsed_ahead = None
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A method of a top-level class, which LibCST can parse alone: most questions
@@ -327,7 +334,7 @@ class ModuleInfo:
         chunk = self.chunks[index]
         if chunk.tree is None:
             try:
-                tree = parse_chunk(self.source[chunk.begin : chunk.end])
+                tree = self._parse_unit(index, WHOLE_CHUNK)
             except ChunkParseError as error:
                 error.module = self
                 error.failure = type(error.failure)(
@@ -371,10 +378,8 @@ class ModuleInfo:
         if chunk.tree is not None:
             return None
         piece = chunk.pieces[at]
-        text = self.source[piece.begin : piece.end]
-        newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
         try:
-            tree = parse_chunk(f"class _:{newline}{text}")
+            tree = self._parse_unit(chunk_index, at)
         except ChunkParseError:
             return None  # the class's own parse says where, if it fails too
         definitions = list(_cst_definitions(tree.body))[1:]
@@ -384,6 +389,37 @@ class ModuleInfo:
             chunk.piece_trees = {}
         chunk.piece_trees[at] = (tree, definitions)
         return definitions
+
+    def unit_text(self, index: int, at: int) -> str:
+        """The text LibCST parses for chunk ``index`` (``at`` = WHOLE_CHUNK) or for its piece ``at``."""
+        chunk = self.chunks[index]
+        if at == WHOLE_CHUNK:
+            return self.source[chunk.begin : chunk.end]
+        piece = chunk.pieces[at]
+        text = self.source[piece.begin : piece.end]
+        newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
+        return f"class _:{newline}{text}"
+
+    def _parse_unit(self, index: int, at: int) -> cst.Module:
+        if trees_parsed_ahead is not None:
+            tree = trees_parsed_ahead.tree(self, index, at)
+            if tree is not None:
+                return tree
+        return parse_chunk(self.unit_text(index, at))
+
+    def unparsed_unit(self, function: FunctionInfo) -> tuple[int, int] | None:
+        """The unit that asking for ``function``'s def would parse; None if it is parsed (or a lambda)."""
+        if function.given_node is not None or function.chunk < 0 or function.module is not self:
+            return None
+        chunk = self.chunks[function.chunk]
+        if chunk.tree is not None:
+            return None
+        at = chunk.piece_of(function.ordinal)
+        if at is None:
+            return function.chunk, WHOLE_CHUNK
+        if chunk.piece_trees is not None and at in chunk.piece_trees:
+            return None
+        return function.chunk, at
 
     def position_trees(self, index: int) -> list[tuple[cst.Module, int]]:
         """The trees of chunk ``index`` that positions are measured on, each with the

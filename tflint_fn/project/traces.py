@@ -419,6 +419,28 @@ class Project:
                     roots.append(root)
         return roots
 
+    def likely_parsed(self) -> list[tuple[ModuleInfo, FunctionInfo | int]]:
+        """What ``trace_all`` will ask LibCST for first, in its order, guessed from the summaries:
+        the defs of tf.function-like decorations, what may be Keras ``call`` methods, the chunks
+        or functions holding root candidates (each a function, or a chunk index). What else is
+        parsed is asked for as traces are queued (``trace_all``'s ``announce``). Only answers
+        that do not depend on the order of questions are asked here: the findings never
+        depend on whether this ran."""
+        found: list[tuple[ModuleInfo, FunctionInfo | int]] = []
+        for module in self.modules.values():
+            for function in (*module.functions.values(), *module.superseded_functions):
+                if any(self.is_tf_function_name(module, name.callee) for name in function.decorator_names):
+                    found.append((module, function))
+            # Not is_keras_class: its answers are remembered, and asked in another order here they
+            # could differ (an inheritance cycle). A method named so in a class with a base will do.
+            for class_info in (*module.classes.values(), *module.superseded_classes):
+                if class_info.bases:
+                    found.extend((module, class_info.methods[name]) for name in KERAS_TRACED_METHODS if name in class_info.methods)
+            for candidate in module.root_candidates:
+                if self._may_be_root(module, candidate):
+                    found.append((module, candidate.scope if candidate.scope is not None else candidate.chunk))
+        return found
+
     def _compiled_roots(self, module: ModuleInfo, candidate) -> list[Trace]:
         """Loss and metric functions given to Keras ``compile``: ``fit``/``evaluate`` trace them.
 
@@ -698,8 +720,12 @@ class Project:
 
     # --- propagation -----------------------------------------------------------
 
-    def trace_all(self) -> dict[int, Trace]:
-        queue = _WalkQueue()
+    def trace_all(self, announce=None) -> dict[int, Trace]:
+        """Every traced function: the roots, then what they call, until nothing changes.
+
+        ``announce(function)``, if given, hears of each trace as it is queued (for a walk later).
+        """
+        queue = _WalkQueue(announce)
         for root in self.find_roots():
             key = id(root.function)
             if key in self.traces or self.runs_eagerly(root.function):
@@ -856,14 +882,17 @@ class _WalkQueue:
     sees what the second request was for. A change after the walk queues it anew.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, announce=None) -> None:
         self._traces: deque[Trace] = deque()
         self._waiting: set[int] = set()
+        self._announce = announce
 
     def append(self, trace: Trace) -> None:
         if id(trace) not in self._waiting:
             self._waiting.add(id(trace))
             self._traces.append(trace)
+            if self._announce is not None:
+                self._announce(trace.function)
 
     def popleft(self) -> Trace:
         trace = self._traces.popleft()
