@@ -111,6 +111,23 @@ def test_a_child_that_dies_leaves_the_parsing_to_the_parent():
     ahead.stop()
 
 
+def test_with_two_children_the_living_one_gets_the_requests():
+    module = module_of(SOURCE)
+    ahead = prefetch._fork([module], 2)
+    try:
+        first, second = ahead._children
+        os.kill(first.pid, signal.SIGKILL)
+        os.waitpid(first.pid, 0)
+        ahead._receive()  # sees the closed pipe
+        assert not first.pid and second.pid
+        for chunk in (1, 2):
+            ahead.ask(module, chunk, WHOLE_CHUNK)
+            assert ahead._asked[(0, chunk, WHOLE_CHUNK)] is second
+            assert wait_for(ahead, (0, chunk, WHOLE_CHUNK))
+    finally:
+        ahead.stop()
+
+
 def test_the_child_takes_the_newest_request_and_skips_what_the_parent_parsed():
     text = "import tensorflow as tf\n" + "".join(f"\n\n@tf.function\ndef f{i}(x):\n    return x + {i}\n" for i in range(6))
     module = module_of(text)

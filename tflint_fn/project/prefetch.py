@@ -127,9 +127,13 @@ class TreesParsedAhead:
         return any(child.pid for child in self._children)
 
     def ask(self, module: ModuleInfo, chunk: int, at: int) -> None:
-        unit = (self._index[id(module)], chunk, at)
-        if unit not in self._asked and self.running:
-            child = self._children[len(self._asked) % len(self._children)]
+        number = self._index.get(id(module))
+        if number is None:
+            return  # not a module of the project the children were forked with
+        unit = (number, chunk, at)
+        running = [child for child in self._children if child.pid]
+        if unit not in self._asked and running:
+            child = running[len(self._asked) % len(running)]
             self._asked[unit] = child
             child.send(_ASK, unit)
 
