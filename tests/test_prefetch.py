@@ -148,6 +148,21 @@ def test_the_child_takes_the_newest_request_and_skips_what_the_parent_parsed():
         ahead.stop()
 
 
+def test_a_fork_that_fails_leaves_the_parsing_to_the_parent(monkeypatch):
+    project = Project([module_of(SOURCE)])
+    monkeypatch.setattr(prefetch, "PREFETCH_FROM", 0)
+    opened = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with prefetch.parsing_ahead(project, 2) as ahead:
+        assert ahead is None and summary.trees_parsed_ahead is None
+    if opened is not None:
+        assert len(os.listdir("/proc/self/fd")) == opened  # its pipes are closed again
+
+
 def test_likely_parsed_lists_the_roots_units_in_order():
     module = module_of(SOURCE)
     project = Project([module])

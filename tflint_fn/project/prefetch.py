@@ -235,7 +235,12 @@ def _fork_one(modules: list[ModuleInfo], siblings: list[_Child]) -> _Child | Non
     except OSError:
         return None
     _widen(tree_write)
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (a limit on processes, or on memory): the parent parses all
+        for descriptor in (ask_read, ask_write, tree_read, tree_write):
+            os.close(descriptor)
+        return None
     if pid:
         os.close(ask_read)
         os.close(tree_write)
