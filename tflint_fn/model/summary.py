@@ -408,8 +408,9 @@ class ModuleInfo:
         return parse_chunk(self.unit_text(index, at))
 
     def unparsed_unit(self, function: FunctionInfo) -> tuple[int, int] | None:
-        """The unit that asking for ``function``'s def would parse; None if it is parsed (or a lambda)."""
-        if function.given_node is not None or function.chunk < 0 or function.module is not self:
+        """The unit that asking for ``function``'s def (one of this module's) would parse; None if
+        it is parsed (or a lambda)."""
+        if function.given_node is not None or function.chunk < 0:
             return None
         chunk = self.chunks[function.chunk]
         if chunk.tree is not None:

@@ -177,10 +177,10 @@ class TreesParsedAhead:
 
 @contextmanager
 def parsing_ahead(project, jobs: int):
-    """While the block runs, a forked child parses the units ``project.trace_all`` will walk.
+    """While the block runs, forked children parse the units ``project.trace_all`` will walk.
 
     Yields the parent's end (``None`` when nothing is forked: one job, a small
-    project, no fork, other threads). Trees are taken from it through
+    project, no fork, other threads, a fork that fails). Trees are taken from it through
     ``summary.trees_parsed_ahead`` until the block ends.
     """
     if jobs < 2 or not can_fork() or other_threads() or summary.trees_parsed_ahead is not None:
@@ -209,9 +209,9 @@ def _units(likely) -> list[tuple[ModuleInfo, int, int]]:
     units = []
     for module, what in likely:
         if isinstance(what, FunctionInfo):
-            unit = module.unparsed_unit(what)
+            unit = what.module.unparsed_unit(what)
             if unit is not None:
-                units.append((module, *unit))
+                units.append((what.module, *unit))
         elif module.chunks[what].tree is None:
             units.append((module, what, WHOLE_CHUNK))
     return list(dict.fromkeys(units))
