@@ -12,6 +12,8 @@ each round so that machine noise hits all of them alike:
 * ``cold``: ``tflint-fn --no-cache --jobs 1``; ``cold-jN``: the same with ``--jobs N``;
 * ``warm``: ``tflint-fn`` on the unchanged tree, its cache filled;
 * ``edit``: ``tflint-fn`` after one traced module was edited (a comment added);
+* ``edit-one``: ``tflint-fn <that module>`` after the same edit, checked in its whole
+  project (what pre-commit and the editor server run; the package is made a repository root);
 * ``parse``: ``libcst.parse_module`` of the same files, one process;
 * ``ruff-all``, ``ruff``: ``ruff check --select ALL`` and ruff's default rules;
 * ``fixit``: ``fixit lint`` (Fixit 2, the LibCST-based peer).
@@ -109,11 +111,13 @@ def measure(package: str, root: Path, runs: int, fixit: bool, ruff: bool, jobs: 
     listing = Path(tempfile.mkstemp(suffix=".txt")[1])
     listing.write_text("\n".join(str(p) for p in files))
     tflint = [sys.executable, "-m", "tflint_fn", "--format", "json"]
+    edited = traced_module(root)
     tools = {
         "cold": [*tflint, "--no-cache", "--jobs", "1", "."],
         f"cold-j{jobs}": [*tflint, "--no-cache", "--jobs", str(jobs), "."],
         "warm": [*tflint, "."],
         "edit": [*tflint, "."],
+        "edit-one": [*tflint, str(edited.relative_to(root))],
         "parse": [sys.executable, "-c", PARSE_ONLY, str(listing)],
     }
     if ruff:
@@ -121,8 +125,11 @@ def measure(package: str, root: Path, runs: int, fixit: bool, ruff: bool, jobs: 
         tools["ruff"] = ["ruff", "check", "--isolated", "--no-cache", "--exit-zero", "-q", "."]
     if fixit:
         tools["fixit"] = [sys.executable, "-m", "fixit", "lint", "."]
-    edited = traced_module(root)
     original = edited.read_bytes()
+    marker = root / ".git"  # the project root of a project-context run (edit-one)
+    made_root = not marker.exists()
+    if made_root:
+        marker.mkdir()
     subprocess.run(tools["warm"], cwd=root, stdout=subprocess.DEVNULL, check=False)  # fill the cache
     cpu: dict[str, list[float]] = {name: [] for name in tools}
     wall: dict[str, list[float]] = {name: [] for name in tools}
@@ -130,10 +137,10 @@ def measure(package: str, root: Path, runs: int, fixit: bool, ruff: bool, jobs: 
     try:
         for round_ in range(runs):
             for name, command in tools.items():
-                if name == "edit":
+                if name in ("edit", "edit-one"):
                     edited.write_bytes(original + f"# bench edit {round_}\n".encode())
                 seconds, elapsed, peak = timed(command, root)
-                if name == "edit":
+                if name in ("edit", "edit-one"):
                     edited.write_bytes(original)
                     subprocess.run(tools["warm"], cwd=root, stdout=subprocess.DEVNULL, check=False)
                 cpu[name].append(seconds)
@@ -141,6 +148,8 @@ def measure(package: str, root: Path, runs: int, fixit: bool, ruff: bool, jobs: 
                 peaks[name] = max(peaks[name], peak)
     finally:
         edited.write_bytes(original)
+        if made_root:
+            marker.rmdir()
         listing.unlink()
         shutil.rmtree(root / ".tflint-fn-cache", ignore_errors=True)
     return {
@@ -214,7 +223,8 @@ def main() -> None:
         times = "  ".join(f"{name} {row['cpu'][name]:.2f} ({row['wall'][name]:.2f})" for name in row["cpu"])
         print(f"{row['package']} ({row['files']} files, {row['lines']} lines): {times}; peak {row['peak']:.0f} MiB")
     print()
-    columns = ["cold / parse-only", "cold / ruff ALL", "cold / ruff default", "edit / cold", "warm / cold",
+    columns = ["cold / parse-only", "cold / ruff ALL", "cold / ruff default", "edit / cold", "edit one file / cold",
+               "warm / cold",
                f"wall cold / cold -j{args.jobs}", "Fixit / cold"]
     print("| package | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
@@ -225,6 +235,7 @@ def main() -> None:
             f"{c['cold'] / c['ruff-all']:.1f}" if "ruff-all" in c else "—",
             f"{c['cold'] / c['ruff']:.1f}" if "ruff" in c else "—",
             f"{c['edit'] / c['cold']:.0%}",
+            f"{c['edit-one'] / c['cold']:.0%}",
             f"{c['warm'] / c['cold']:.1%}",
             f"{w['cold'] / w[f'cold-j{args.jobs}']:.2f}",
             f"{c['fixit'] / c['cold']:.1f}" if "fixit" in c else "—",

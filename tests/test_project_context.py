@@ -96,3 +96,73 @@ def test_every_fixture_file_alone_gets_its_whole_project_findings(tmp_path, fixt
         name = path.relative_to(root).as_posix()
         alone = by_file(run_cli("--no-cache", name, cwd=root))
         assert alone == ({name: whole[name]} if name in whole else {}), name
+
+
+def two_findings_project(tmp_path: Path) -> Path:
+    """Two modules, each with a traced function that has a finding, and a suppression in each."""
+    (tmp_path / ".git").mkdir()
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name in ("first", "second"):
+        (package / f"{name}.py").write_text(
+            "import tensorflow as tf\n\n\n@tf.function\ndef step(x):\n    print(x)\n    return x  # noqa: TFF101\n"
+        )
+    return tmp_path
+
+
+def test_only_the_traced_functions_of_the_files_asked_for_are_checked(tmp_path, monkeypatch):
+    """The fixpoint covers the whole project; the checks of traced code run for the asked
+    files only, and what they report is what a whole-project run reports for those files."""
+    from tflint_fn.checks import run as checks_run
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    root = two_findings_project(tmp_path)
+    checked = []
+    original = checks_run._trace_findings
+    monkeypatch.setattr(
+        checks_run, "_trace_findings",
+        lambda project, trace, *args: checked.append(trace.function.module.display_path) or original(project, trace, *args),
+    )
+    settings = resolve_settings(FileConfig(), extend_select=["TFF002"])
+    whole = run(["."], settings, root, jobs=1)
+    assert sorted(checked) == ["pkg/first.py", "pkg/second.py"]
+    checked.clear()
+    alone = run(["pkg/first.py"], settings, root, cache_root=root, jobs=1, project_context=True)
+    assert checked == ["pkg/first.py"]
+    expected = [f.to_json() for f in whole.findings if f.path == "pkg/first.py"]
+    assert [(f.code, f.start.line) for f in alone.findings] == [("TFF101", 6), ("TFF002", 7)]
+    assert [f.to_json() for f in alone.findings] == expected
+    # What the cache keeps for this run holds nothing about the file left unchecked
+    # (its suppression would look unused).
+    (entry,) = (root / ".tflint-fn-cache" / "results").glob("*.json")
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    assert [item["path"] for item in stored["findings"]] == ["pkg/first.py", "pkg/first.py"]
+
+
+def test_a_result_of_some_files_is_never_taken_for_the_whole_project(tmp_path):
+    root = two_findings_project(tmp_path)
+    first = by_file(run_cli("pkg/first.py", cwd=root))  # cached as the result of pkg/first.py only
+    assert list(first) == ["pkg/first.py"]
+    whole = by_file(run_cli(".", cwd=root))
+    assert list(whole) == ["pkg/first.py", "pkg/second.py"]
+    assert whole == by_file(run_cli("--no-cache", ".", cwd=root))
+    assert by_file(run_cli("pkg/second.py", cwd=root)) == {"pkg/second.py": whole["pkg/second.py"]}
+
+
+def test_a_whole_project_result_serves_a_run_on_one_of_its_files(tmp_path, monkeypatch):
+    from tflint_fn import analysis
+    from tflint_fn.config import FileConfig, resolve_settings
+    from tflint_fn.engine import run
+
+    root = two_findings_project(tmp_path)
+    settings = resolve_settings(FileConfig())
+    whole = run(["."], settings, root, cache_root=root, jobs=1)
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(analysis, "analyze_files", no_analysis)
+    alone = run(["pkg/second.py"], settings, root, cache_root=root, jobs=1, project_context=True)
+    assert [f.to_json() for f in alone.findings] == [f.to_json() for f in whole.findings if f.path == "pkg/second.py"]

@@ -41,7 +41,13 @@ def _request(file: SourceFile, texts) -> Request:
 
 def analyze_files(
     files, texts, sources, file_settings, settings: Settings, collect_targets=False, notebooks=None, store=None, jobs=1,
+    reported: frozenset[str] | None = None,
 ) -> Result:
+    """The findings of ``files``; with ``reported`` (display paths), of those files only.
+
+    The whole project is still summarised and traced, for the traced functions
+    of the reported files and what the project checks find in them.
+    """
     notebooks = notebooks or {}
     findings: list[Finding] = []
     graph_decorators = frozenset().union(*(s.graph_decorators for s in file_settings.values()), settings.graph_decorators)
@@ -113,7 +119,7 @@ def analyze_files(
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
     while True:
         try:
-            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets, jobs)
+            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets, jobs, reported)
             break
         except ChunkParseError as error:
             # CPython parsed the file, LibCST not one of its statements (rare):
@@ -123,8 +129,10 @@ def analyze_files(
             del modules[failed.name]
             modules = {name: _reload(module, texts, by_module, prefixes) for name, module in modules.items()}
     findings.extend(found)
+    if reported is not None:
+        findings = [finding for finding in findings if finding.path in reported]
     paths_by_display = {file.display_path: file.path for file in files}
-    result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files))
+    result = _filter(findings, file_settings, settings, paths_by_display, sources, len(files), reported)
     if notebooks:
         failures = [
             _parse_finding(file, ParseFailure(failure.reason, failure.line, failure.column), cell=failure.cell)
@@ -142,7 +150,9 @@ def analyze_files(
     return result
 
 
-def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool, jobs: int = 1):
+def _trace_and_check(
+    modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool, jobs: int = 1, reported=None,
+):
     project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
     with parsing_ahead(project, jobs) as ahead:
         project.trace_all(announce=ahead.ask_for if ahead is not None else None)
@@ -151,7 +161,7 @@ def _trace_and_check(modules: dict[str, ModuleInfo], graph_decorators, enabled, 
         checks = [check() for check in ALL_CHECKS if check.code in enabled]
         project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
         positions = Positions()  # shared: --dynamic's targets need the same modules' positions
-        found = analyze(project, checks, project_checks, positions, jobs)
+        found = analyze(project, checks, project_checks, positions, jobs, reported)
         return found, _targets(project, positions) if collect_targets else []
 
 
@@ -230,7 +240,7 @@ def _parse_finding(file: SourceFile, failure: ParseFailure, cell: int | None = N
     )
 
 
-def _filter(findings, file_settings, default: Settings, paths, sources, file_count: int) -> Result:
+def _filter(findings, file_settings, default: Settings, paths, sources, file_count: int, reported=None) -> Result:
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     tables: dict[str, dict] = {}
@@ -251,7 +261,8 @@ def _filter(findings, file_settings, default: Settings, paths, sources, file_cou
             used.update((finding.path, line, entry) for line, entry in entries)
         else:
             kept.append(finding)
-    kept.extend(_unused_suppressions(sources, tables, used, file_settings, default))
+    checked = sources if reported is None else {path: source for path, source in sources.items() if path in reported}
+    kept.extend(_unused_suppressions(checked, tables, used, file_settings, default))
     kept.sort(key=lambda f: f.sort_key)
     suppressed.sort(key=lambda f: f.sort_key)
     return Result(kept, file_count, suppressed, sources)

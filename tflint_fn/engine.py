@@ -110,11 +110,19 @@ def run(
     file_settings = {file.display_path: settings_for(file.path) for file in files}
     sources = {file.display_path: texts[file.path] for file in files if isinstance(texts[file.path], str)}
     cells = {file.display_path: notebooks[file.path] for file in files if file.path in notebooks}
+    # A project-context run checks only the traced functions of the files asked for:
+    # the fixpoint still covers the whole project, and the findings of those files are
+    # the ones a whole-project run gives them (each traced function's are in its own file).
+    reported = _reported(context, files)
     cache = ResultCache(cache_root) if cache_root is not None else None
     key = None
     if cache is not None and cache.refused is None:
-        key = cache_key(_key_parts(files, hashes, file_settings, settings))
-        cached = cache.load(key)
+        parts = _key_parts(files, hashes, file_settings, settings)
+        key = whole = cache_key(parts)
+        cached = cache.load(whole)  # a whole-project result serves any part of it
+        if reported is not None:
+            key = cache_key([*parts, "reported", *sorted(reported)])  # a partial result, only the same part
+            cached = cached if cached is not None else cache.load(key)
         if cached is not None:
             findings, suppressed, count = cached
             return _given_only(Result(findings, count, suppressed, sources, notebooks=cells), context, files)
@@ -126,7 +134,9 @@ def run(
 
     jobs = default_jobs() if jobs is None else jobs
     with no_full_collections():
-        result = analyze_files(files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs)
+        result = analyze_files(
+            files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs, reported=reported,
+        )
         if fixes:
             result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
     if store is not None:
@@ -190,12 +200,19 @@ def _repository_root(directory: Path) -> Path | None:
     return None
 
 
+def _reported(context: ProjectContext | None, files) -> frozenset[str] | None:
+    """The display paths a project-context run reports on; None when it reports on all."""
+    if context is None:
+        return None
+    wanted = set(context.files)
+    return frozenset(file.display_path for file in files if file.path in wanted)
+
+
 def _given_only(result: Result, context: ProjectContext | None, files) -> Result:
     """A project-context run reports on the files asked for only."""
     if context is None:
         return result
-    wanted = set(context.files)
-    shown = {file.display_path for file in files if file.path in wanted}
+    shown = _reported(context, files)
     result.findings = [f for f in result.findings if f.path in shown]
     result.suppressed = [f for f in result.suppressed if f.path in shown]
     result.targets = [t for t in result.targets if t.path in shown]
@@ -248,24 +265,6 @@ def _key_parts(files, hashes, file_settings, default: Settings) -> list[str]:
     return parts
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _size_limit(file: SourceFile) -> int:
     return MAX_NOTEBOOK_BYTES if is_notebook(file.path) else MAX_FILE_BYTES
 
@@ -288,11 +287,3 @@ def _decode_into(file: SourceFile, data: bytes | ParseFailure, texts: dict, note
 
 def _stdin_file(name: str, cwd: Path) -> SourceFile:
     return source_file(cwd / name, cwd)
-
-
-
-
-
-
-
-

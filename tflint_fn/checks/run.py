@@ -86,8 +86,13 @@ def analyze(
     project_checks: list[ProjectCheck] = (),
     positions: Positions | None = None,
     jobs: int = 1,
+    reported: frozenset[str] | None = None,
 ) -> list[Finding]:
     """The findings of the traced functions' checks, then the project checks'.
+
+    With ``reported`` (display paths), only the traced functions of those files
+    are checked: a traced function's findings are in its own file. The project
+    checks look at the whole project (a loop anywhere may retrace a function here).
 
     With ``jobs`` > 1, a large project's checks run in forked processes too
     (forked.py); the findings are the same, in the same order.
@@ -97,7 +102,10 @@ def analyze(
     for check in checks:
         for node_type in check.node_types:
             by_type[node_type].append(check)
-    traces = list(project.traces.values())
+    traces = [
+        trace for trace in project.traces.values()
+        if reported is None or trace.function.module.display_path in reported
+    ]
     # The project checks run in two parts, the first as the side task (a child starts
     # with it), the second as the first task: each is as long as many traced functions.
     parts = _project_parts(project) if project_checks else []
