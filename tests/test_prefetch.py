@@ -219,7 +219,7 @@ def test_every_tree_from_the_children_gives_the_findings_of_one_process(monkeypa
     monkeypatch.setattr(prefetch, "PREFETCH_FROM", 0)
     forks = []
     original_fork = prefetch._fork
-    monkeypatch.setattr(prefetch, "_fork", lambda modules, count: forks.append(count) or original_fork(modules, count))
+    monkeypatch.setattr(prefetch, "_fork", lambda modules, count, store: forks.append(count) or original_fork(modules, count, store))
     shared = [f.to_json() for f in run(["."], settings, FIXTURES, jobs=jobs).findings]
     assert forks and set(forks) == {jobs - 1}
     assert shared == alone

@@ -21,6 +21,7 @@ from tflint_fn.checks.suppressions import (
 from tflint_fn.config import Settings
 from tflint_fn.findings import Finding, Position, Result, Subject
 from tflint_fn.model.loading import Request, build, load_all
+from tflint_fn.model import summary
 from tflint_fn.model.names import resolve_relative
 from tflint_fn.model.summary import ModuleInfo
 from tflint_fn.project.prefetch import parsing_ahead
@@ -41,12 +42,13 @@ def _request(file: SourceFile, texts) -> Request:
 
 def analyze_files(
     files, texts, sources, file_settings, settings: Settings, collect_targets=False, notebooks=None, store=None, jobs=1,
-    reported: frozenset[str] | None = None,
+    reported: frozenset[str] | None = None, trees=None,
 ) -> Result:
     """The findings of ``files``; with ``reported`` (display paths), of those files only.
 
     The whole project is still summarised and traced, for the traced functions
-    of the reported files and what the project checks find in them.
+    of the reported files and what the project checks find in them. ``store`` and
+    ``trees`` are the cache's summaries and LibCST trees (``cache.py``), or None.
     """
     notebooks = notebooks or {}
     findings: list[Finding] = []
@@ -117,9 +119,13 @@ def analyze_files(
         if failure is not None:
             findings.append(_parse_finding(file, failure))
     enabled = frozenset().union(*(s.enabled for s in file_settings.values()), settings.enabled)
+    if trees is not None:
+        # A project seen before (most summaries were in the cache) is likely to be run again:
+        # pickling the trees parsed here (half a parse more) saves half a parse next time.
+        trees.keep_parsed = store is not None and 2 * store.loaded >= len(modules)
     while True:
         try:
-            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets, jobs, reported)
+            found, targets = _trace_and_check(modules, graph_decorators, enabled, collect_targets, jobs, reported, trees)
             break
         except ChunkParseError as error:
             # CPython parsed the file, LibCST not one of its statements (rare):
@@ -152,17 +158,22 @@ def analyze_files(
 
 def _trace_and_check(
     modules: dict[str, ModuleInfo], graph_decorators, enabled, collect_targets: bool, jobs: int = 1, reported=None,
+    trees=None,
 ):
     project = Project(sorted(modules.values(), key=lambda m: m.name), graph_decorators)
-    with parsing_ahead(project, jobs) as ahead:
-        project.trace_all(announce=ahead.ask_for if ahead is not None else None)
-        if ahead is not None:
-            ahead.stop()  # the checks run in as many processes as there are jobs; they take the trees it sent
-        checks = [check() for check in ALL_CHECKS if check.code in enabled]
-        project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
-        positions = Positions()  # shared: --dynamic's targets need the same modules' positions
-        found = analyze(project, checks, project_checks, positions, jobs, reported)
-        return found, _targets(project, positions) if collect_targets else []
+    summary.stored_trees = trees
+    try:
+        with parsing_ahead(project, jobs, trees) as ahead:
+            project.trace_all(announce=ahead.ask_for if ahead is not None else None)
+            if ahead is not None:
+                ahead.stop()  # the checks run in as many processes as there are jobs; they take the trees it sent
+            checks = [check() for check in ALL_CHECKS if check.code in enabled]
+            project_checks = [check() for check in PROJECT_CHECKS if check.code in enabled]
+            positions = Positions()  # shared: --dynamic's targets need the same modules' positions
+            found = analyze(project, checks, project_checks, positions, jobs, reported)
+            return found, _targets(project, positions) if collect_targets else []
+    finally:
+        summary.stored_trees = None
 
 
 def _place(module: ModuleInfo, file: SourceFile, prefixes) -> None:

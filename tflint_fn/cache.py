@@ -22,6 +22,7 @@ import os
 import pickle
 import re
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -35,7 +36,7 @@ _TAG_NAME = "CACHEDIR.TAG"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a cache directory created by tflint-fn.\n"
 _GITIGNORE = "# Created by tflint-fn.\n*\n"
 _ENTRY = re.compile(r"[0-9a-f]{64}\.json")
-_SUMMARY = re.compile(r"[0-9a-f]{64}\.pickle")
+_PICKLE = re.compile(r"[0-9a-f]{64}\.pickle")
 _TEMPORARY_PREFIX = "tflint-fn-"
 _STALE_SECONDS = 3600
 
@@ -193,38 +194,50 @@ class ResultCache:
             (results / name).unlink(missing_ok=True)
 
 
-class SummaryStore:
-    """One module summary per file content (``summaries/<sha256>.pickle``), beside the results.
+class _PickleStore:
+    """One pickle per key (``<folder>/<sha256>.pickle``), beside the results.
 
     Same safety as the results: only inside a cache folder tflint-fn made,
     only names it gives, written atomically; an entry that cannot be read is
-    rebuilt. Entries not written or read for a while are pruned past a bound.
+    built again. Entries not written for a while are pruned past a bound.
     """
+
+    folder_name = ""
 
     def __init__(self, root: Path) -> None:
         self.directory = root / CACHE_DIR_NAME
         self.refused: str | None = refusal(self.directory)
         self._folder: Path | None = None
         self._written = 0
-
-    def key(self, request) -> str:
-        from tflint_fn.model.loading import summary_key
-
-        return summary_key(request, f"{__version__} {code_digest()}")
+        self.loaded = 0  # entries read back in this run
+        self._used: set[str] = set()  # keys read or written in this run
 
     def load(self, key: str):
         if self.refused is not None:
             return None
-        path = self.directory / "summaries" / f"{key}.pickle"
+        path = self.directory / self.folder_name / f"{key}.pickle"
         try:
             if not stat.S_ISREG(os.lstat(path).st_mode) or not _is_ours(self.directory):
                 return None
             with open(path, "rb") as stream:
-                return pickle.load(stream)
-        except Exception:  # a torn or foreign entry: rebuilt, never trusted
+                value = pickle.load(stream)
+        except Exception:  # a torn or foreign entry: built again, never trusted
             return None
+        self.loaded += 1
+        self._used.add(key)
+        return value
 
-    def save(self, key: str, summary) -> None:
+    def has(self, key: str) -> bool:
+        return self.refused is None and os.path.isfile(self.directory / self.folder_name / f"{key}.pickle")
+
+    def save(self, key: str, value) -> None:
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, RecursionError):
+            return
+        self.save_pickled(key, data)
+
+    def save_pickled(self, key: str, data: bytes) -> None:
         if self.refused is not None:
             return
         try:
@@ -233,33 +246,106 @@ class SummaryStore:
                 if results is None:
                     self.refused = "not ours"
                     return
-                folder = self.directory / "summaries"
+                folder = self.directory / self.folder_name
                 if not os.path.lexists(folder):
                     os.mkdir(folder)
                 if not _is_real_directory(folder):
                     self.refused = f"{folder} is not a folder"
                     return
                 self._folder = folder
-            _write_atomically(self._folder / f"{key}.pickle", pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+            _write_atomically(self._folder / f"{key}.pickle", data)
             self._written += 1
-        except (OSError, pickle.PicklingError, RecursionError):
+            self._used.add(key)
+        except OSError:
             return
 
     def prune(self, keep: int) -> None:
-        """Keep the ``keep`` newest entries (a project's files, several times over)."""
+        """Keep the entries this run read or wrote, and the ``keep`` newest of the others."""
         if self._folder is None or self._written == 0:
             return
         try:
             entries = [
                 (entry.stat(follow_symlinks=False).st_mtime, entry.name)
                 for entry in os.scandir(self._folder)
-                if _SUMMARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                if _PICKLE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                and entry.name[:-7] not in self._used
             ]
             entries.sort(reverse=True)
             for _, name in entries[keep:]:
                 (self._folder / name).unlink(missing_ok=True)
         except OSError:
             return
+
+
+class SummaryStore(_PickleStore):
+    """One module summary per file content (``summaries/``): an edit re-summarises the edited file only."""
+
+    folder_name = "summaries"
+
+    def key(self, request) -> str:
+        from tflint_fn.model.loading import summary_key
+
+        return summary_key(request, f"{__version__} {code_digest()}")
+
+
+class TreeStore(_PickleStore):
+    """LibCST trees by the exact text they parse (``trees/``): a chunk or a method (model/summary.py).
+
+    With ``--jobs``, the trees that the parsing children send the fixpoint
+    (project/prefetch.py) arrive pickled; they are written here as they are, at
+    no cost of pickling, and the next run takes each from here for about half a
+    parse instead of parsing it again. The key covers the text, tflint-fn's
+    code, LibCST's version and Python's: a tree read back is the one a parse gives.
+    """
+
+    folder_name = "trees"
+    # A smaller unit parses in about the time its file takes to create (up to 0.8 ms on the
+    # machine measured; 1 kB takes 2.5 ms to parse): it is parsed again each time.
+    SMALLEST = 300
+    _prefix: bytes | None = None
+    #: also pickle the trees parsed in this process (a run of a project seen before: the next
+    #: run reads them back); otherwise only the children's, which come pickled
+    keep_parsed = False
+
+    def key(self, text: str) -> str:
+        if TreeStore._prefix is None:
+            TreeStore._prefix = f"tflint-fn {__version__} {code_digest()} libcst {_libcst_version()} python {sys.version}\0".encode()
+        digest = hashlib.sha256(TreeStore._prefix)
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def kept(self, text: str) -> bool:
+        """Whether a tree of ``text`` is stored."""
+        return len(text) >= self.SMALLEST and self.has(self.key(text))
+
+    def tree(self, text: str):
+        """The stored tree of ``text``, or None."""
+        if len(text) < self.SMALLEST:
+            return None
+        import libcst  # here, where the analysis has imported it: a run served from the cache does not
+
+        found = self.load(self.key(text))
+        return found if isinstance(found, libcst.Module) else None
+
+    def parsed(self, text: str, tree) -> None:
+        """``tree`` was just parsed from ``text`` here."""
+        if self.keep_parsed and len(text) >= self.SMALLEST:
+            self.save(self.key(text), tree)
+
+    def sent(self, text: str, data: bytes) -> None:
+        """A parsing child sent this pickle of ``text``'s tree."""
+        if len(text) >= self.SMALLEST:
+            self.save_pickled(self.key(text), data)
+
+
+def _libcst_version() -> str:
+    try:
+        from libcst._version import __version__ as version
+    except ImportError:
+        from importlib.metadata import version as installed
+
+        version = installed("libcst")
+    return version
 
 
 def _write_atomically(path: Path, text: str | bytes) -> None:

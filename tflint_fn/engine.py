@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tflint_fn.cache import ResultCache, SummaryStore, cache_key, content_hash
+from tflint_fn.cache import ResultCache, SummaryStore, TreeStore, cache_key, content_hash
 from tflint_fn.config import Settings, SettingsResolver, describe
 from tflint_fn.findings import Finding, Result
 from tflint_fn.sources.discovery import (
@@ -127,6 +127,7 @@ def run(
             findings, suppressed, count = cached
             return _given_only(Result(findings, count, suppressed, sources, notebooks=cells), context, files)
     store = SummaryStore(cache_root) if cache is not None and cache.refused is None else None
+    trees = TreeStore(cache_root) if store is not None else None
     from tflint_fn.analysis import (
         analyze_files,  # LibCST and the checks: only when the cache has no result
     )
@@ -136,11 +137,13 @@ def run(
     with no_full_collections():
         result = analyze_files(
             files, texts, sources, file_settings, settings, collect_targets, cells, store, jobs, reported=reported,
+            trees=trees,
         )
         if fixes:
             result.findings = _with_fixes(result.findings, cwd, overlay, stdin, settings_for)
     if store is not None:
         store.prune(keep=4 * len(files) + 1000)
+        trees.prune(keep=1000)  # besides the trees this run used: older versions of edited code
     if key is not None and fixes:  # cached results carry their fixes
         cache.store(key, result.findings, result.suppressed, result.files)
     result.cache_refused = cache.refused if cache is not None else None

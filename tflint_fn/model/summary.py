@@ -239,6 +239,8 @@ WHOLE_CHUNK = -1
 # While a forked process parses trees ahead (project/prefetch.py): asked first for each unit,
 # it returns that unit's tree or None (then it is parsed here).
 trees_parsed_ahead = None
+# While the analysis runs with a cache (cache.TreeStore): asked next, by the unit's text.
+stored_trees = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +407,14 @@ class ModuleInfo:
             tree = trees_parsed_ahead.tree(self, index, at)
             if tree is not None:
                 return tree
-        return parse_chunk(self.unit_text(index, at))
+        text = self.unit_text(index, at)
+        if stored_trees is None:
+            return parse_chunk(text)
+        tree = stored_trees.tree(text)
+        if tree is None:
+            tree = parse_chunk(text)
+            stored_trees.parsed(text, tree)
+        return tree
 
     def unparsed_unit(self, function: FunctionInfo) -> tuple[int, int] | None:
         """The unit that asking for ``function``'s def (one of this module's) would parse; None if

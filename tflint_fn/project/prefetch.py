@@ -18,6 +18,10 @@ being asked for, and parent and child seldom parse the same unit.
 The trees are what the parent's own parse gives (a pickle of LibCST's tree
 of the same text), so findings never depend on the children: one that is
 slow, fails or dies only leaves more parsing to the parent.
+
+With a cache, the pickles the children sent are kept in it as they came
+(``cache.TreeStore``), and a unit whose tree is stored there is not asked for:
+the parent reads it back.
 """
 
 from __future__ import annotations
@@ -116,9 +120,12 @@ class _Child:
 class TreesParsedAhead:
     """The parent's end: asks the children for units (in turn), and takes the trees they sent."""
 
-    def __init__(self, modules: list[ModuleInfo], children: list[_Child]) -> None:
+    def __init__(self, modules: list[ModuleInfo], children: list[_Child], store=None) -> None:
+        self._modules = modules
         self._index = {id(module): number for number, module in enumerate(modules)}
         self._children = children
+        self._store = store  # cache.TreeStore, or None
+        self._taken: list[tuple[tuple[int, int, int], bytes]] = []  # for the store
         self._asked: dict[tuple[int, int, int], _Child] = {}  # unit -> the child asked for it
         self._received: dict[tuple[int, int, int], bytes] = {}  # b"": the child could not parse it
         self.used = 0  # trees taken from the children (for tests and measurements)
@@ -133,7 +140,7 @@ class TreesParsedAhead:
             return  # not a module of the project the children were forked with
         unit = (number, chunk, at)
         running = [child for child in self._children if child.pid]
-        if unit not in self._asked and running:
+        if unit not in self._asked and running and not _stored(self._store, module, chunk, at):
             child = running[len(self._asked) % len(running)]
             self._asked[unit] = child
             child.send(_ASK, unit)
@@ -159,6 +166,8 @@ class TreesParsedAhead:
             except Exception:  # a torn message: parse here, as if it had not come
                 return None
             self.used += 1
+            if self._store is not None:
+                self._taken.append((unit, data))
             return tree
         if data is None and unit in self._asked:
             self._asked[unit].send(_TAKEN, unit)
@@ -170,28 +179,39 @@ class TreesParsedAhead:
         for child in self._children:
             child.end()
 
+    def keep(self) -> None:
+        """Write every tree the children sent, taken or not, to the store (once they are stopped)."""
+        if self._store is None:
+            return
+        for (number, chunk, at), data in [*self._taken, *self._received.items()]:
+            if data:
+                self._store.sent(self._modules[number].unit_text(chunk, at), data)
+        self._taken.clear()
+        self._received.clear()
+
     def _receive(self) -> None:
         for child in self._children:
             child.receive(self._received)
 
 
 @contextmanager
-def parsing_ahead(project, jobs: int):
+def parsing_ahead(project, jobs: int, store=None):
     """While the block runs, forked children parse the units ``project.trace_all`` will walk.
 
     Yields the parent's end (``None`` when nothing is forked: one job, a small
-    project, no fork, other threads, a fork that fails). Trees are taken from it through
-    ``summary.trees_parsed_ahead`` until the block ends.
+    project, its units already in ``store``, no fork, other threads, a fork that fails).
+    Trees are taken from it through ``summary.trees_parsed_ahead`` until the block
+    ends; then the trees the children sent go to ``store`` (a ``cache.TreeStore``).
     """
     if jobs < 2 or not can_fork() or other_threads() or summary.trees_parsed_ahead is not None:
         yield None
         return
     modules = list(project.modules.values())
-    first = _units(project.likely_parsed())
+    first = [unit for unit in _units(project.likely_parsed()) if not _stored(store, *unit)]
     if sum(len(module.unit_text(chunk, at)) for module, chunk, at in first) < PREFETCH_FROM:
         yield None
         return
-    ahead = _fork(modules, min(jobs - 1, MAX_PARSERS))
+    ahead = _fork(modules, min(jobs - 1, MAX_PARSERS), store)
     if ahead is None:
         yield None
         return
@@ -203,6 +223,11 @@ def parsing_ahead(project, jobs: int):
     finally:
         summary.trees_parsed_ahead = None
         ahead.stop()
+        ahead.keep()
+
+
+def _stored(store, module: ModuleInfo, chunk: int, at: int) -> bool:
+    return store is not None and store.kept(module.unit_text(chunk, at))
 
 
 def _units(likely) -> list[tuple[ModuleInfo, int, int]]:
@@ -217,7 +242,7 @@ def _units(likely) -> list[tuple[ModuleInfo, int, int]]:
     return list(dict.fromkeys(units))
 
 
-def _fork(modules: list[ModuleInfo], count: int = 1) -> TreesParsedAhead | None:
+def _fork(modules: list[ModuleInfo], count: int = 1, store=None) -> TreesParsedAhead | None:
     children = []
     for _ in range(count):
         child = _fork_one(modules, children)
@@ -226,7 +251,7 @@ def _fork(modules: list[ModuleInfo], count: int = 1) -> TreesParsedAhead | None:
         children.append(child)
     if not children:
         return None
-    return TreesParsedAhead(modules, children)
+    return TreesParsedAhead(modules, children, store)
 
 
 def _fork_one(modules: list[ModuleInfo], siblings: list[_Child]) -> _Child | None:
